@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One API over the two hooks. Every function takes the context and a hook
+ * constant; the entry points pass a literal, so after inlining clang keeps
+ * only that hook's branch and the verifier never sees the other context type.
+ */
+#ifndef PG_CTX_H
+#define PG_CTX_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+enum pg_hook {
+	PG_HOOK_XDP = 0,
+	PG_HOOK_TC_INGRESS = 1,
+	PG_HOOK_TC_EGRESS = 2,
+};
+
+#define TC_ACT_OK 0
+#define TC_ACT_SHOT 2
+#define TC_ACT_REDIRECT 7
+
+/* What the per-packet logic decides, mapped to each hook's return codes. */
+enum pg_verdict {
+	PG_VERDICT_PASS,
+	PG_VERDICT_DROP,
+	PG_VERDICT_TX,       /* send the rewritten frame back out of the ingress device */
+	PG_VERDICT_REDIRECT, /* already redirected by a helper; return its result */
+};
+
+static __always_inline void *ctx_data(void *ctx, const enum pg_hook hook)
+{
+	if (hook == PG_HOOK_XDP)
+		return (void *)(long)((struct xdp_md *)ctx)->data;
+	return (void *)(long)((struct __sk_buff *)ctx)->data;
+}
+
+static __always_inline void *ctx_data_end(void *ctx, const enum pg_hook hook)
+{
+	if (hook == PG_HOOK_XDP)
+		return (void *)(long)((struct xdp_md *)ctx)->data_end;
+	return (void *)(long)((struct __sk_buff *)ctx)->data_end;
+}
+
+/* The device the frame arrived on (XDP, tc ingress) or leaves by (tc egress). */
+static __always_inline __u32 ctx_ifindex(void *ctx, const enum pg_hook hook)
+{
+	if (hook == PG_HOOK_XDP)
+		return ((struct xdp_md *)ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)ctx)->ifindex;
+}
+
+/* Full frame length, including bytes past the linear area on an skb. */
+static __always_inline __u32 ctx_len(void *ctx, const enum pg_hook hook)
+{
+	if (hook == PG_HOOK_XDP) {
+		__u64 len = ((struct xdp_md *)ctx)->data_end - ((struct xdp_md *)ctx)->data;
+
+		/* Keep clang from folding this into later arithmetic on data_end,
+		 * which the verifier refuses. */
+		asm volatile("" : "+r"(len));
+		return len;
+	}
+	return ((struct __sk_buff *)ctx)->len;
+}
+
+/* Grow (delta < 0) the frame at the front. */
+static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int bytes)
+{
+	if (hook == PG_HOOK_XDP)
+		return bpf_xdp_adjust_head(ctx, -bytes);
+	return bpf_skb_change_head(ctx, bytes, 0);
+}
+
+/* Cut or extend the frame from cur_len to exactly len bytes. */
+static __always_inline int ctx_set_len(void *ctx, const enum pg_hook hook, __u32 cur_len, __u32 len)
+{
+	if (hook == PG_HOOK_XDP)
+		return bpf_xdp_adjust_tail(ctx, (int)len - (int)cur_len);
+	return bpf_skb_change_tail(ctx, len, 0);
+}
+
+/* Make the first len bytes directly addressable (skb only; XDP always is). */
+static __always_inline int ctx_pull(void *ctx, const enum pg_hook hook, __u32 len)
+{
+	if (hook == PG_HOOK_XDP)
+		return 0;
+	return bpf_skb_pull_data(ctx, len);
+}
+
+static __always_inline int ctx_verdict(void *ctx, const enum pg_hook hook, enum pg_verdict v, int redirect_rc)
+{
+	if (hook == PG_HOOK_XDP) {
+		switch (v) {
+		case PG_VERDICT_DROP: return XDP_DROP;
+		case PG_VERDICT_TX: return XDP_TX;
+		case PG_VERDICT_REDIRECT: return redirect_rc;
+		default: return XDP_PASS;
+		}
+	}
+	switch (v) {
+	case PG_VERDICT_DROP: return TC_ACT_SHOT;
+	case PG_VERDICT_TX:
+		/* tc ingress: back out of the device it came in on; tc egress: into
+		 * the stack, which routes the PTB to its (possibly local) source. */
+		return bpf_redirect(ctx_ifindex(ctx, hook), hook == PG_HOOK_TC_EGRESS ? BPF_F_INGRESS : 0);
+	case PG_VERDICT_REDIRECT: return redirect_rc;
+	default: return TC_ACT_OK;
+	}
+}
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Every map of the datapath; the control plane pins them by these names. */
+#ifndef PG_MAPS_H
+#define PG_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "pmtuguard/abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PG_MAX_INTERFACES);
+	__type(key, __u32); /* ifindex */
+	__type(value, struct pg_counters);
+} pg_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PG_MAX_INTERFACES * 4);
+	__type(key, struct pg_iface_key);
+	__type(value, struct pg_iface_cfg);
+} pg_ifaces SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PG_MAX_MTU_POLICIES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pg_prefix_key); /* destination prefix */
+	__type(value, struct pg_mtu_policy);
+} pg_mtu_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_settings);
+} pg_settings SEC(".maps");
+
+/* Rate-limit state, kept apart from pg_settings so a settings update never
+ * resets it: per source prefix, and one global entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PG_MAX_RATELIMIT_SOURCES);
+	__type(key, struct pg_ratelimit_key);
+	__type(value, __u64); /* GCRA theoretical arrival time, ns */
+} pg_source_buckets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} pg_global_bucket SEC(".maps");
+
+/* Egress devices XDP may redirect to: the attached interfaces. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
+	__uint(max_entries, PG_MAX_INTERFACES);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+} pg_tx_ports SEC(".maps");
+
+#endif

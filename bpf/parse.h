@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Ethernet, up to two VLAN tags, IPv6 and a bounded extension-header walk. */
+#ifndef PG_PARSE_H
+#define PG_PARSE_H
+
+#include "ctx.h"
+#include "consts.h"
+
+struct pg_pkt {
+	struct ethhdr *eth;
+	struct ipv6hdr *ip6;
+	__u32 l2_len;      /* Ethernet header plus tags: where IPv6 starts */
+	__u32 ip_len;      /* payload length + 40: the IPv6 packet as the sender sized it */
+	__u32 l4_off;      /* upper-layer header offset from the frame start, 0 if not reached */
+	__u16 vlan_id;     /* outer tag, 0 when untagged */
+	__u8 l4_proto;     /* next header after the extension headers */
+	__u8 icmp_type;    /* valid when l4_proto is ICMPv6 and l4_off != 0 */
+};
+
+enum pg_parse_result {
+	PG_PARSE_IPV6,
+	PG_PARSE_NOT_IPV6,
+	PG_PARSE_MALFORMED,
+};
+
+static __always_inline int pg_parse_l2(void *data, void *data_end, struct pg_pkt *pkt, __u16 *proto)
+{
+	struct ethhdr *eth = data;
+
+	if ((void *)(eth + 1) > data_end)
+		return PG_PARSE_NOT_IPV6;
+	pkt->eth = eth;
+	pkt->l2_len = sizeof(*eth);
+	*proto = eth->h_proto;
+
+#pragma unroll
+	for (int i = 0; i < PG_MAX_VLAN_TAGS; i++) {
+		struct pg_vlan_hdr *vh;
+
+		if (*proto != bpf_htons(ETH_P_8021Q) && *proto != bpf_htons(ETH_P_8021AD))
+			break;
+		vh = data + pkt->l2_len;
+		if ((void *)(vh + 1) > data_end)
+			return PG_PARSE_NOT_IPV6;
+		if (i == 0)
+			pkt->vlan_id = bpf_ntohs(vh->tci) & 0x0fff;
+		*proto = vh->encap_proto;
+		pkt->l2_len += sizeof(*vh);
+	}
+	return PG_PARSE_IPV6;
+}
+
+/*
+ * Walks hop-by-hop, routing, fragment, destination options and AH headers.
+ * A chain longer than the bound, or a later fragment, leaves the upper layer
+ * unknown (l4_off = 0); the packet is still routable, like in the kernel.
+ */
+static __always_inline void pg_walk_ext_headers(void *data, void *data_end, struct pg_pkt *pkt)
+{
+	__u8 nexthdr = pkt->ip6->nexthdr;
+	__u32 off = pkt->l2_len + sizeof(struct ipv6hdr);
+
+#pragma unroll
+	for (int i = 0; i < PG_MAX_EXT_HEADERS; i++) {
+		__u8 *hdr;
+		__u32 len;
+
+		if (nexthdr != IPPROTO_HOPOPTS && nexthdr != IPPROTO_ROUTING && nexthdr != IPPROTO_FRAGMENT &&
+		    nexthdr != IPPROTO_DSTOPTS && nexthdr != IPPROTO_AH)
+			goto upper_layer;
+		if (off > PG_MAX_EXT_OFFSET)
+			return;
+		hdr = data + off;
+		if ((void *)(hdr + 8) > data_end)
+			return;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			/* Only the first fragment carries the upper-layer header. */
+			if ((*(__be16 *)(hdr + 2) & bpf_htons(0xfff8)) != 0)
+				return;
+			len = 8;
+		} else if (nexthdr == IPPROTO_AH) {
+			len = ((__u32)hdr[1] + 2) * 4;
+		} else {
+			len = ((__u32)hdr[1] + 1) * 8;
+		}
+		nexthdr = hdr[0];
+		off += len;
+	}
+	if (nexthdr == IPPROTO_HOPOPTS || nexthdr == IPPROTO_ROUTING || nexthdr == IPPROTO_FRAGMENT ||
+	    nexthdr == IPPROTO_DSTOPTS || nexthdr == IPPROTO_AH)
+		return;
+upper_layer:
+	if (off > PG_MAX_EXT_OFFSET)
+		return;
+	pkt->l4_proto = nexthdr;
+	pkt->l4_off = off;
+	if (nexthdr == IPPROTO_ICMPV6) {
+		__u8 *icmp = data + off;
+
+		if ((void *)(icmp + 1) > data_end) {
+			pkt->l4_off = 0;
+			return;
+		}
+		pkt->icmp_type = icmp[0];
+	}
+}
+
+static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len, struct pg_pkt *pkt)
+{
+	__u16 proto = 0;
+	int rc = pg_parse_l2(data, data_end, pkt, &proto);
+
+	if (rc != PG_PARSE_IPV6)
+		return rc;
+	if (proto != bpf_htons(ETH_P_IPV6))
+		return PG_PARSE_NOT_IPV6;
+
+	pkt->ip6 = data + pkt->l2_len;
+	if ((void *)(pkt->ip6 + 1) > data_end)
+		return PG_PARSE_MALFORMED;
+	if ((pkt->ip6->version) != 6)
+		return PG_PARSE_MALFORMED;
+	/* Jumbograms (payload length 0) and frames shorter than the IPv6 length
+	 * say are the kernel's to judge. frame_len, not data_end: on an skb the
+	 * packet may go on past the linear area. */
+	pkt->ip_len = bpf_ntohs(pkt->ip6->payload_len) + sizeof(struct ipv6hdr);
+	if (pkt->ip_len == sizeof(struct ipv6hdr) && pkt->ip6->nexthdr == IPPROTO_HOPOPTS)
+		return PG_PARSE_MALFORMED;
+	if (pkt->l2_len + pkt->ip_len > frame_len)
+		return PG_PARSE_MALFORMED;
+
+	pg_walk_ext_headers(data, data_end, pkt);
+	return PG_PARSE_IPV6;
+}
+
+#endif

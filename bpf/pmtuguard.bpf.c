@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * pmtuguard datapath. One function, pg_process(), holds the per-packet logic
+ * for every hook; the entry points at the bottom only name their hook.
+ *
+ *   parse -> routable? -> hop limit -> route + MTU -> fits: forward or pass
+ *                                                  -> too big: PTB or suppress
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "ctx.h"
+#include "consts.h"
+#include "maps.h"
+#include "stats.h"
+#include "parse.h"
+#include "route.h"
+#include "ratelimit.h"
+#include "ptb.h"
+#include "forward.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+static __always_inline enum pg_verdict pg_answer_oversize(void *ctx, const enum pg_hook hook, struct pg_counters *cnt,
+							   const struct pg_iface_cfg *cfg, struct pg_pkt *pkt,
+							   __u32 mtu)
+{
+	enum pg_counter why;
+
+	pg_count(cnt, PG_CNT_OVERSIZE);
+	if (cfg->flags & PG_IFACE_OBSERVE) {
+		pg_count(cnt, PG_CNT_PTB_SUPP_OBSERVE);
+		return PG_VERDICT_PASS;
+	}
+	why = pg_ptb_ineligible(pkt);
+	if (why) {
+		pg_count(cnt, why);
+		return PG_VERDICT_DROP;
+	}
+	if (!(cfg->flags & PG_IFACE_HAS_SOURCE)) {
+		/* Better the kernel's PTB from whatever address it picks than none. */
+		pg_count(cnt, PG_CNT_PTB_SUPP_NO_ADDRESS);
+		return PG_VERDICT_PASS;
+	}
+	why = pg_ratelimit_check(&pkt->ip6->saddr);
+	if (why) {
+		pg_count(cnt, why);
+		return PG_VERDICT_DROP;
+	}
+	if (pg_ptb_build(ctx, hook, pkt, cfg->ptb_source, mtu)) {
+		pg_count(cnt, PG_CNT_PTB_SUPP_BUILD_ERROR);
+		return PG_VERDICT_DROP;
+	}
+	pg_count(cnt, PG_CNT_PTB_SENT);
+	return PG_VERDICT_TX;
+}
+
+static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
+{
+	__u32 ifindex = ctx_ifindex(ctx, hook);
+	void *data = ctx_data(ctx, hook);
+	void *data_end = ctx_data_end(ctx, hook);
+	struct pg_counters *cnt = pg_counters_for(ifindex);
+	struct pg_iface_key key = { .ifindex = ifindex };
+	struct pg_iface_cfg *cfg;
+	struct pg_pkt pkt = {};
+	struct pg_route r = {};
+	enum pg_counter passed;
+	long advertised;
+	int rc;
+
+	if (!cnt)
+		return ctx_verdict(ctx, hook, PG_VERDICT_PASS, 0);
+	pg_count(cnt, PG_CNT_RX_PACKETS);
+
+	rc = pg_parse(data, data_end, ctx_len(ctx, hook), &pkt);
+	if (rc == PG_PARSE_NOT_IPV6) {
+		passed = PG_CNT_PASS_NOT_IPV6;
+		goto pass;
+	}
+	pg_count(cnt, PG_CNT_IPV6_PACKETS);
+	if (rc == PG_PARSE_MALFORMED) {
+		passed = PG_CNT_PASS_MALFORMED;
+		goto pass;
+	}
+
+	advertised = pg_ptb_advertised_mtu(data, data_end, &pkt);
+	if (advertised >= 0)
+		pg_count_ptb_received(cnt, advertised);
+
+	key.vlan_id = pkt.vlan_id;
+	cfg = bpf_map_lookup_elem(&pg_ifaces, &key);
+	if (!cfg) {
+		passed = PG_CNT_PASS_UNCONFIGURED;
+		goto pass;
+	}
+	if (!pg_is_routable(pkt.ip6)) {
+		passed = PG_CNT_PASS_NOT_FORWARDED;
+		goto pass;
+	}
+	/* Before the MTU: the kernel sends Time Exceeded ahead of Packet Too Big. */
+	if (pkt.ip6->hop_limit <= 1) {
+		passed = PG_CNT_PASS_HOP_LIMIT;
+		goto pass;
+	}
+
+	pg_route(ctx, &pkt, cfg->fib_ifindex, &r);
+	if (r.mtu)
+		return ctx_verdict(ctx, hook, pg_answer_oversize(ctx, hook, cnt, cfg, &pkt, r.mtu), 0);
+
+	switch (r.fib_rc) {
+	case BPF_FIB_LKUP_RET_SUCCESS:
+		break;
+	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		passed = PG_CNT_PASS_NO_NEIGHBOUR;
+		goto pass;
+	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		passed = PG_CNT_PASS_NOT_FORWARDED;
+		goto pass;
+	default:
+		passed = PG_CNT_PASS_NO_ROUTE;
+		goto pass;
+	}
+	if (cfg->flags & PG_IFACE_OBSERVE) {
+		passed = PG_CNT_PASS_OBSERVE;
+		goto pass;
+	}
+	if (pg_addr_is_bad_source(&pkt.ip6->saddr)) {
+		passed = PG_CNT_PASS_NOT_FORWARDED;
+		goto pass;
+	}
+	if (hook == PG_HOOK_XDP) {
+		rc = pg_forward_xdp(&pkt, &r);
+		if (rc >= 0) {
+			pg_count(cnt, PG_CNT_FORWARDED);
+			return rc;
+		}
+	}
+	passed = PG_CNT_PASS_NOT_REDIRECTABLE;
+pass:
+	pg_count(cnt, passed);
+	return ctx_verdict(ctx, hook, PG_VERDICT_PASS, 0);
+}
+
+SEC("xdp")
+int pmtuguard_xdp(struct xdp_md *ctx)
+{
+	return pg_process(ctx, PG_HOOK_XDP);
+}
+
+SEC("tc")
+int pmtuguard_tc_ingress(struct __sk_buff *skb)
+{
+	return pg_process(skb, PG_HOOK_TC_INGRESS);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PTB rate limits: a bucket per source prefix and one global cap, both as
+ * GCRA (a token bucket stored as one timestamp), so an update is a single
+ * compare-and-swap and needs no lock shared across CPUs.
+ */
+#ifndef PG_RATELIMIT_H
+#define PG_RATELIMIT_H
+
+#include "maps.h"
+
+#define PG_NSEC_PER_SEC 1000000000ULL
+
+static __always_inline int pg_gcra_allow(__u64 *tat, __u64 now, __u32 rate, __u32 burst)
+{
+	__u64 interval, tolerance;
+
+	if (rate == 0)
+		return 1;
+	interval = PG_NSEC_PER_SEC / rate;
+	tolerance = interval * (burst > 1 ? burst - 1 : 0);
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		__u64 old = *(volatile __u64 *)tat;
+		__u64 start = old > now ? old : now;
+
+		if (start - now > tolerance)
+			return 0;
+		if (__sync_val_compare_and_swap(tat, old, start + interval) == old)
+			return 1;
+	}
+	return 0; /* lost the race four times: the bucket is hot, suppress */
+}
+
+static __always_inline void pg_mask_prefix(const struct in6_addr *addr, __u32 prefix_len, struct pg_ratelimit_key *key)
+{
+	__u32 *out = (__u32 *)key->prefix;
+
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		int bits = (int)prefix_len - 32 * i;
+		__u32 mask = bits >= 32 ? 0xffffffffU : bits <= 0 ? 0 : bpf_htonl(~0U << (32 - bits));
+
+		out[i] = addr->in6_u.u6_addr32[i] & mask;
+	}
+}
+
+/* Returns 0 when the PTB may go out, else the counter that says why not. */
+static __always_inline enum pg_counter pg_ratelimit_check(const struct in6_addr *source)
+{
+	__u32 zero = 0;
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *tat;
+
+	if (!s)
+		return 0;
+
+	if (s->source_rate) {
+		struct pg_ratelimit_key key;
+
+		pg_mask_prefix(source, s->source_prefix_len, &key);
+		tat = bpf_map_lookup_elem(&pg_source_buckets, &key);
+		if (tat) {
+			if (!pg_gcra_allow(tat, now, s->source_rate, s->source_burst))
+				return PG_CNT_PTB_SUPP_RATE_LIMIT;
+		} else {
+			__u64 first = now + PG_NSEC_PER_SEC / s->source_rate;
+
+			bpf_map_update_elem(&pg_source_buckets, &key, &first, BPF_NOEXIST);
+		}
+	}
+
+	if (s->global_rate) {
+		tat = bpf_map_lookup_elem(&pg_global_bucket, &zero);
+		if (tat && !pg_gcra_allow(tat, now, s->global_rate, s->global_burst))
+			return PG_CNT_PTB_SUPP_GLOBAL_LIMIT;
+	}
+	return 0;
+}
+
+#endif

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Where a packet goes and the MTU that applies there: bpf_fib_lookup with the
+ * full IPv6 length, then the operator's policy for the destination prefix,
+ * never below the IPv6 minimum.
+ */
+#ifndef PG_ROUTE_H
+#define PG_ROUTE_H
+
+#include "maps.h"
+#include "consts.h"
+#include "parse.h"
+
+struct pg_route {
+	int fib_rc;
+	__u32 mtu; /* the MTU that applies; 0 when the packet fits */
+	struct bpf_fib_lookup fib;
+};
+
+/* Packets the router must not route from the fast path: multicast, link-local
+ * and loopback destinations, link-local sources (the kernel answers those). */
+static __always_inline int pg_is_routable(const struct ipv6hdr *ip6)
+{
+	const __u8 *d = ip6->daddr.in6_u.u6_addr8, *s = ip6->saddr.in6_u.u6_addr8;
+	__u32 dw0 = ip6->daddr.in6_u.u6_addr32[0], dw1 = ip6->daddr.in6_u.u6_addr32[1];
+	__u32 dw2 = ip6->daddr.in6_u.u6_addr32[2], dw3 = ip6->daddr.in6_u.u6_addr32[3];
+
+	if (d[0] == 0xff)
+		return 0;
+	if (d[0] == 0xfe && (d[1] & 0xc0) == 0x80)
+		return 0;
+	if (s[0] == 0xfe && (s[1] & 0xc0) == 0x80)
+		return 0;
+	if (dw0 == 0 && dw1 == 0 && dw2 == 0 && (dw3 == 0 || dw3 == bpf_htonl(1)))
+		return 0;
+	return 1;
+}
+
+static __always_inline __u32 pg_policy_mtu(const struct in6_addr *dst)
+{
+	struct pg_prefix_key key = { .prefixlen = 128 };
+	struct pg_mtu_policy *policy;
+
+	__builtin_memcpy(key.addr, dst, sizeof(key.addr));
+	policy = bpf_map_lookup_elem(&pg_mtu_policy, &key);
+	return policy ? policy->mtu : 0;
+}
+
+static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_ifindex, struct pg_route *r)
+{
+	struct bpf_fib_lookup *fib = &r->fib;
+	struct ipv6hdr *ip6 = pkt->ip6;
+
+	fib->family = AF_INET6;
+	fib->l4_protocol = pkt->l4_proto;
+	/* The whole IPv6 packet, header included: with only the payload length,
+	 * packets up to 40 bytes over the MTU would pass the check. */
+	fib->tot_len = pkt->ip_len;
+	fib->ifindex = fib_ifindex;
+	fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
+	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
+	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
+
+	r->fib_rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	r->mtu = 0;
+	if (r->fib_rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		r->mtu = fib->mtu_result;
+	else if (r->fib_rc != BPF_FIB_LKUP_RET_SUCCESS && r->fib_rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		return;
+
+	/* Nothing up to the IPv6 minimum can be too big, so small packets skip
+	 * the policy lookup. */
+	if (pkt->ip_len > PG_IPV6_MIN_MTU) {
+		__u32 policy = pg_policy_mtu(&ip6->daddr);
+
+		if (policy && policy < pkt->ip_len && (r->mtu == 0 || policy < r->mtu))
+			r->mtu = policy;
+	}
+	if (r->mtu && r->mtu < PG_IPV6_MIN_MTU)
+		r->mtu = PG_IPV6_MIN_MTU;
+	if (r->mtu >= pkt->ip_len)
+		r->mtu = 0;
+}
+
+#endif

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Everything the BPF programs and the control plane share: counter ids and
+ * names, map keys and values, limits. One definition for both sides; BPF
+ * code gets the __u32 family from vmlinux.h, userspace from linux/types.h.
+ */
+#ifndef PMTUGUARD_ABI_H
+#define PMTUGUARD_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define PG_IPV6_MIN_MTU 1280
+#define PG_IPV6_HDR_LEN 40
+#define PG_ICMP6_HDR_LEN 8
+/* A PTB never exceeds the minimum MTU (RFC 4443 §3.2), and the invoking
+ * packet is always bigger than that, so the quote is always this long. */
+#define PG_PTB_QUOTE_LEN (PG_IPV6_MIN_MTU - PG_IPV6_HDR_LEN - PG_ICMP6_HDR_LEN)
+
+#define PG_MAX_INTERFACES 256
+#define PG_MAX_MTU_POLICIES 65536
+#define PG_MAX_SOURCE_RULES 131072
+#define PG_MAX_TABLES 1024
+/* Rate-limit buckets: an LRU, so a spoofed flood recycles entries instead of
+ * growing memory; 65,536 x ~100 B is about 6.5 MiB. */
+#define PG_MAX_RATELIMIT_SOURCES 65536
+#define PG_EVENT_RING_BYTES (256 * 1024)
+
+/*
+ * Per-interface counters. The verdict counters partition every frame seen:
+ *   rx_packets = forwarded_packets + sum(passed_*) + oversize_packets
+ *   oversize_packets = ptb_sent + sum(ptb_suppressed_*)
+ * X(id, name, help) - the name is the key in `stats -j` and the Prometheus
+ * family/label; help is the human explanation.
+ */
+#define PG_COUNTER_LIST(X)                                                                        \
+	X(RX_PACKETS, "rx_packets", "frames seen by the program")                                 \
+	X(IPV6_PACKETS, "ipv6_packets", "IPv6 packets seen")                                      \
+	X(FORWARDED, "forwarded_packets", "packets forwarded by pmtuguard itself")                \
+	X(PASS_NOT_IPV6, "passed_not_ipv6", "not IPv6: handed to the kernel untouched")           \
+	X(PASS_MALFORMED, "passed_malformed", "truncated or inconsistent IPv6: left to the kernel") \
+	X(PASS_NOT_FORWARDED, "passed_not_forwarded",                                             \
+	  "for this host, link-local, multicast or loopback: not ours to route")                  \
+	X(PASS_HOP_LIMIT, "passed_hop_limit", "hop limit <= 1: the kernel sends Time Exceeded")   \
+	X(PASS_NO_ROUTE, "passed_no_route", "no usable route: the kernel answers")                \
+	X(PASS_NO_NEIGHBOUR, "passed_no_neighbour", "next hop not resolved yet: the kernel resolves it") \
+	X(PASS_NOT_REDIRECTABLE, "passed_not_redirectable",                                       \
+	  "egress not attached or frame tagged: the kernel forwards it")                          \
+	X(PASS_OBSERVE, "passed_observe", "fits, but the interface is in observe mode")           \
+	X(PASS_UNCONFIGURED, "passed_unconfigured", "VLAN or interface without configuration")    \
+	X(OVERSIZE, "oversize_packets", "packets larger than the MTU that applies")               \
+	X(PTB_SENT, "ptb_sent", "Packet Too Big messages sent")                                   \
+	X(PTB_SUPP_RATE_LIMIT, "ptb_suppressed_rate_limit", "PTB withheld: per-source rate limit") \
+	X(PTB_SUPP_GLOBAL_LIMIT, "ptb_suppressed_global_limit", "PTB withheld: global rate cap")  \
+	X(PTB_SUPP_ICMP_ERROR, "ptb_suppressed_icmp_error", "PTB withheld: invoking packet is an ICMPv6 error") \
+	X(PTB_SUPP_BAD_SOURCE, "ptb_suppressed_bad_source",                                       \
+	  "PTB withheld: source unspecified, multicast, loopback or v4-mapped")                   \
+	X(PTB_SUPP_OBSERVE, "ptb_suppressed_observe", "PTB withheld: observe mode, packet passed to the kernel") \
+	X(PTB_SUPP_NO_ADDRESS, "ptb_suppressed_no_address",                                       \
+	  "PTB withheld: no global address on the ingress interface, packet passed to the kernel") \
+	X(PTB_SUPP_BUILD_ERROR, "ptb_suppressed_build_error", "PTB withheld: the frame could not be rebuilt") \
+	X(PTB_RECEIVED, "ptb_received", "Packet Too Big messages arriving at the interface")      \
+	X(PTB_RECEIVED_MTU_SUM, "ptb_received_mtu_sum", "sum of the MTUs those PTBs advertised")  \
+	X(PTB_RECEIVED_MTU_LE_1279, "ptb_received_mtu_le_1279", "advertised MTU below the IPv6 minimum") \
+	X(PTB_RECEIVED_MTU_LE_1280, "ptb_received_mtu_le_1280", "advertised MTU 1280")            \
+	X(PTB_RECEIVED_MTU_LE_1400, "ptb_received_mtu_le_1400", "advertised MTU 1281..1400")      \
+	X(PTB_RECEIVED_MTU_LE_1480, "ptb_received_mtu_le_1480", "advertised MTU 1401..1480")      \
+	X(PTB_RECEIVED_MTU_LE_1500, "ptb_received_mtu_le_1500", "advertised MTU 1481..1500")      \
+	X(PTB_RECEIVED_MTU_LE_9000, "ptb_received_mtu_le_9000", "advertised MTU 1501..9000")      \
+	X(PTB_RECEIVED_MTU_GT_9000, "ptb_received_mtu_gt_9000", "advertised MTU above 9000")      \
+	X(MSS_CLAMPED, "mss_clamped", "TCP SYN or SYN-ACK whose MSS option was lowered")
+
+enum pg_counter {
+#define PG_COUNTER_ENUM(id, name, help) PG_CNT_##id,
+	PG_COUNTER_LIST(PG_COUNTER_ENUM)
+#undef PG_COUNTER_ENUM
+	PG_CNT_MAX
+};
+
+struct pg_counters {
+	__u64 c[PG_CNT_MAX];
+};
+
+/* Interface configuration, keyed by the attached ifindex and the outer VLAN
+ * id of the frame (0: untagged). VLAN sub-interfaces get entries of their
+ * own so a tagged frame is routed and answered as its sub-interface. */
+struct pg_iface_key {
+	__u32 ifindex;
+	__u16 vlan_id;
+	__u16 pad;
+};
+
+enum pg_iface_flags {
+	PG_IFACE_OBSERVE = 1 << 0,   /* count, never emit, pass everything to the kernel */
+	PG_IFACE_HAS_SOURCE = 1 << 1, /* ptb_source holds a usable global address */
+	PG_IFACE_CLAMP_MSS = 1 << 2,
+};
+
+enum pg_attach_mode {
+	PG_MODE_NATIVE = 1,
+	PG_MODE_GENERIC = 2,
+	PG_MODE_TC = 3,
+};
+
+struct pg_iface_cfg {
+	__u32 fib_ifindex; /* the device whose routing context the frame belongs to */
+	__u32 flags;       /* enum pg_iface_flags */
+	__u32 mode;        /* enum pg_attach_mode, for status only */
+	__u32 pad;
+	__u8 ptb_source[16]; /* our address on that link: the PTB's IPv6 source */
+};
+
+struct pg_prefix_key {
+	__u32 prefixlen; /* LPM trie convention: bits that count */
+	__u8 addr[16];
+};
+
+struct pg_mtu_policy {
+	__u32 mtu;
+};
+
+/* Rate limits, as generic cell-rate (GCRA) parameters: one PTB per
+ * interval_ns sustained, bursts of up to `burst` at once. rate 0 = off. */
+struct pg_settings {
+	__u32 source_prefix_len;  /* sources are grouped into prefixes of this length */
+	__u32 source_rate;        /* PTB/s per source prefix, 0: unlimited */
+	__u32 source_burst;
+	__u32 global_rate;        /* PTB/s for the whole router, 0: unlimited */
+	__u32 global_burst;
+	__u32 pad;
+};
+
+#define PG_DEFAULT_SOURCE_PREFIX_LEN 64
+#define PG_DEFAULT_SOURCE_RATE 100
+#define PG_DEFAULT_SOURCE_BURST 50
+#define PG_DEFAULT_GLOBAL_RATE 20000
+#define PG_DEFAULT_GLOBAL_BURST 2000
+
+struct pg_ratelimit_key {
+	__u8 prefix[16]; /* source masked to source_prefix_len */
+};
+
+#endif /* PMTUGUARD_ABI_H */

@@ -1,0 +1,19 @@
+#pragma once
+// Each command group registers its subcommands on the app; the callbacks run
+// after parsing and throw pmtuguard::Error on failure.
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace pmtuguard::cli {
+
+struct GlobalOptions {
+	std::string pin_dir;
+	bool json = false;
+};
+
+void register_attach(CLI::App &app, GlobalOptions &g);
+void register_mtu(CLI::App &app, GlobalOptions &g);
+void register_limits(CLI::App &app, GlobalOptions &g);
+void register_stats(CLI::App &app, GlobalOptions &g);
+
+} // namespace pmtuguard::cli

@@ -1,0 +1,29 @@
+#pragma once
+// The counter table from include/pmtuguard/abi.h, as data for the CLI and
+// the exporter, plus the totals derived from it.
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "pmtuguard/abi.h"
+
+namespace pmtuguard {
+
+struct CounterInfo {
+	pg_counter id;
+	std::string_view name;
+	std::string_view help;
+};
+
+std::span<const CounterInfo> counter_infos();
+
+using CounterValues = std::array<uint64_t, PG_CNT_MAX>;
+
+// Counters whose name starts with this prefix are reasons of one total:
+// passed_packets = sum(passed_*), ptb_suppressed = sum(ptb_suppressed_*).
+constexpr std::string_view kPassedPrefix = "passed_";
+constexpr std::string_view kSuppressedPrefix = "ptb_suppressed_";
+uint64_t sum_with_prefix(const CounterValues &values, std::string_view prefix);
+
+} // namespace pmtuguard

@@ -1,0 +1,65 @@
+#pragma once
+// Typed access to the pinned maps of a running datapath. Every command that
+// changes state goes through here; nothing else touches a map fd.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "lib/counters.h"
+#include "lib/prefix.h"
+#include "pmtuguard/abi.h"
+
+namespace pmtuguard {
+
+// The maps of bpf/maps.h, by the names they are pinned under.
+inline constexpr const char *kMapNames[] = {
+	"pg_counters", "pg_ifaces", "pg_mtu_policy", "pg_settings",
+	"pg_source_buckets", "pg_global_bucket", "pg_tx_ports",
+};
+
+std::string maps_dir(const std::string &pin_dir);
+
+struct MtuPolicyEntry {
+	Ipv6Prefix prefix;
+	unsigned mtu = 0;
+};
+
+class PinnedMaps {
+public:
+	// Opens the maps pinned under pin_dir; throws when pmtuguard has not
+	// been attached there.
+	explicit PinnedMaps(const std::string &pin_dir);
+	~PinnedMaps();
+	PinnedMaps(const PinnedMaps &) = delete;
+	PinnedMaps &operator=(const PinnedMaps &) = delete;
+
+	void mtu_add(const Ipv6Prefix &prefix, unsigned mtu);  // fails if present
+	void mtu_set(const Ipv6Prefix &prefix, unsigned mtu);  // add or replace
+	void mtu_del(const Ipv6Prefix &prefix);                // fails if absent
+	std::vector<MtuPolicyEntry> mtu_list() const;
+
+	pg_settings settings() const;
+	void set_settings(const pg_settings &s);
+
+	std::optional<pg_iface_cfg> iface(uint32_t ifindex, uint16_t vlan_id) const;
+	std::vector<std::pair<pg_iface_key, pg_iface_cfg>> ifaces() const;
+	void put_iface(uint32_t ifindex, uint16_t vlan_id, const pg_iface_cfg &cfg);
+	void del_iface(uint32_t ifindex, uint16_t vlan_id);
+
+	// Creates a zeroed entry unless one exists (counters outlive a restart).
+	void ensure_counters(uint32_t ifindex);
+	void del_counters(uint32_t ifindex);
+	std::vector<uint32_t> counted_interfaces() const;
+	CounterValues counters(uint32_t ifindex) const; // summed over CPUs
+
+	void add_tx_port(uint32_t ifindex);
+	void del_tx_port(uint32_t ifindex);
+
+private:
+	int fd(const char *name) const;
+	std::vector<std::pair<std::string, int>> fds_;
+};
+
+} // namespace pmtuguard

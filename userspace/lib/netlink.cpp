@@ -1,0 +1,188 @@
+#include "lib/netlink.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <memory>
+
+#include "lib/error.h"
+
+namespace pmtuguard {
+namespace {
+
+using Socket = std::unique_ptr<mnl_socket, decltype(&mnl_socket_close)>;
+
+// libmnl's iteration macros assign void * and do not compile as C++.
+template <class F>
+void for_each_attr(const nlmsghdr *nlh, size_t header_len, F &&f)
+{
+	const char *tail = static_cast<const char *>(mnl_nlmsg_get_payload_tail(nlh));
+	for (auto *a = static_cast<const nlattr *>(mnl_nlmsg_get_payload_offset(nlh, header_len));
+	     mnl_attr_ok(a, static_cast<int>(tail - reinterpret_cast<const char *>(a))); a = mnl_attr_next(a))
+		f(a);
+}
+
+template <class F>
+void for_each_nested(const nlattr *nest, F &&f)
+{
+	const char *end = static_cast<const char *>(mnl_attr_get_payload(nest)) + mnl_attr_get_payload_len(nest);
+	for (auto *a = static_cast<const nlattr *>(mnl_attr_get_payload(nest));
+	     mnl_attr_ok(a, static_cast<int>(end - reinterpret_cast<const char *>(a))); a = mnl_attr_next(a))
+		f(a);
+}
+
+Socket open_route_socket()
+{
+	Socket nl(mnl_socket_open(NETLINK_ROUTE), &mnl_socket_close);
+	if (!nl)
+		throw Error(errno_message("netlink socket", errno));
+	if (mnl_socket_bind(nl.get(), 0, MNL_SOCKET_AUTOPID) < 0)
+		throw Error(errno_message("netlink bind", errno));
+	return nl;
+}
+
+// Sends one dump request and calls on_msg for every answer until NLMSG_DONE.
+void dump(uint16_t type, uint8_t family, const std::function<void(const nlmsghdr *)> &on_msg)
+{
+	Socket nl = open_route_socket();
+	std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+	nlmsghdr *nlh = mnl_nlmsg_put_header(buf.data());
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = static_cast<uint32_t>(time(nullptr));
+	auto *gen = static_cast<rtgenmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+	gen->rtgen_family = family;
+	if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
+		throw Error(errno_message("netlink send", errno));
+
+	auto cb = [](const nlmsghdr *msg, void *data) -> int {
+		(*static_cast<const std::function<void(const nlmsghdr *)> *>(data))(msg);
+		return MNL_CB_OK;
+	};
+	unsigned portid = mnl_socket_get_portid(nl.get());
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
+		if (n < 0)
+			throw Error(errno_message("netlink receive", errno));
+		int rc = mnl_cb_run(buf.data(), n, nlh->nlmsg_seq, portid, cb, const_cast<void *>(static_cast<const void *>(&on_msg)));
+		if (rc == MNL_CB_ERROR)
+			throw Error(errno_message("netlink dump", errno));
+		if (rc == MNL_CB_STOP)
+			return;
+	}
+}
+
+} // namespace
+
+std::vector<InterfaceAddress> ipv6_addresses(int ifindex)
+{
+	std::vector<InterfaceAddress> out;
+	dump(RTM_GETADDR, AF_INET6, [&](const nlmsghdr *nlh) {
+		auto *ifa = static_cast<const ifaddrmsg *>(mnl_nlmsg_get_payload(nlh));
+		if (ifa->ifa_family != AF_INET6 || static_cast<int>(ifa->ifa_index) != ifindex)
+			return;
+		InterfaceAddress a;
+		a.prefix_len = ifa->ifa_prefixlen;
+		a.scope = ifa->ifa_scope;
+		a.flags = ifa->ifa_flags;
+		bool have = false;
+		for_each_attr(nlh, sizeof(*ifa), [&](const nlattr *attr) {
+			switch (mnl_attr_get_type(attr)) {
+			case IFA_ADDRESS:
+				if (mnl_attr_get_payload_len(attr) == 16) {
+					std::memcpy(a.addr.data(), mnl_attr_get_payload(attr), 16);
+					have = true;
+				}
+				break;
+			case IFA_FLAGS:
+				a.flags = mnl_attr_get_u32(attr);
+				break;
+			}
+		});
+		if (have)
+			out.push_back(a);
+	});
+	return out;
+}
+
+std::optional<Ipv6Address> ptb_source_address(int ifindex)
+{
+	std::optional<Ipv6Address> fallback;
+	for (const auto &a : ipv6_addresses(ifindex)) {
+		if (a.scope != RT_SCOPE_UNIVERSE)
+			continue;
+		if (a.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
+			continue;
+		if (!(a.flags & IFA_F_DEPRECATED))
+			return a.addr;
+		if (!fallback)
+			fallback = a.addr;
+	}
+	return fallback;
+}
+
+std::vector<VlanChild> vlan_children(int ifindex)
+{
+	std::vector<VlanChild> out;
+	dump(RTM_GETLINK, AF_UNSPEC, [&](const nlmsghdr *nlh) {
+		auto *ifi = static_cast<const ifinfomsg *>(mnl_nlmsg_get_payload(nlh));
+		int link = 0;
+		bool is_vlan = false;
+		unsigned vid = 0;
+		for_each_attr(nlh, sizeof(*ifi), [&](const nlattr *attr) {
+			if (mnl_attr_get_type(attr) == IFLA_LINK) {
+				link = static_cast<int>(mnl_attr_get_u32(attr));
+			} else if (mnl_attr_get_type(attr) == IFLA_LINKINFO) {
+				for_each_nested(attr, [&](const nlattr *info) {
+					if (mnl_attr_get_type(info) == IFLA_INFO_KIND)
+						is_vlan = std::strcmp(mnl_attr_get_str(info), "vlan") == 0;
+					else if (mnl_attr_get_type(info) == IFLA_INFO_DATA)
+						for_each_nested(info, [&](const nlattr *data) {
+							if (mnl_attr_get_type(data) == IFLA_VLAN_ID)
+								vid = mnl_attr_get_u16(data);
+						});
+				});
+			}
+		});
+		if (is_vlan && link == ifindex && ifi->ifi_index != ifindex)
+			out.push_back({ifi->ifi_index, vid});
+	});
+	return out;
+}
+
+int interface_index(const std::string &name)
+{
+	unsigned idx = if_nametoindex(name.c_str());
+	if (idx == 0)
+		throw Error("unknown interface '" + name + "'");
+	return static_cast<int>(idx);
+}
+
+int interface_index_or_zero(const std::string &name)
+{
+	return static_cast<int>(if_nametoindex(name.c_str()));
+}
+
+bool interface_exists(int ifindex)
+{
+	char buf[IF_NAMESIZE] = {};
+	return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr;
+}
+
+std::string interface_name(int ifindex)
+{
+	char buf[IF_NAMESIZE] = {};
+	if (!if_indextoname(static_cast<unsigned>(ifindex), buf))
+		return "if" + std::to_string(ifindex);
+	return buf;
+}
+
+} // namespace pmtuguard

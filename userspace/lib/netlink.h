@@ -1,0 +1,40 @@
+#pragma once
+// What pmtuguard asks the kernel over rtnetlink (libmnl): addresses and VLAN
+// children of an interface.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/prefix.h"
+
+namespace pmtuguard {
+
+struct InterfaceAddress {
+	Ipv6Address addr{};
+	unsigned prefix_len = 0;
+	unsigned scope = 0;  // RT_SCOPE_*
+	unsigned flags = 0;  // IFA_F_*
+};
+
+std::vector<InterfaceAddress> ipv6_addresses(int ifindex);
+
+// The address a PTB answering traffic from this link is sent from: a global
+// one, preferring those that are neither tentative nor deprecated.
+std::optional<Ipv6Address> ptb_source_address(int ifindex);
+
+struct VlanChild {
+	int ifindex = 0;
+	unsigned vlan_id = 0;
+};
+
+// VLAN devices stacked directly on ifindex.
+std::vector<VlanChild> vlan_children(int ifindex);
+
+// if_nametoindex with a message that names the interface.
+int interface_index(const std::string &name);
+std::string interface_name(int ifindex);
+// 0 when there is no such interface (any more).
+int interface_index_or_zero(const std::string &name);
+bool interface_exists(int ifindex);
+
+} // namespace pmtuguard
