@@ -19,6 +19,7 @@
 #include "ratelimit.h"
 #include "ptb.h"
 #include "forward.h"
+#include "events.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -26,34 +27,25 @@ static __always_inline enum pg_verdict pg_answer_oversize(void *ctx, const enum 
 							   const struct pg_iface_cfg *cfg, struct pg_pkt *pkt,
 							   __u32 mtu)
 {
+	struct pg_event_draft ev;
 	enum pg_counter why;
 
 	pg_count(cnt, PG_CNT_OVERSIZE);
-	if (cfg->flags & PG_IFACE_OBSERVE) {
-		pg_count(cnt, PG_CNT_PTB_SUPP_OBSERVE);
-		return PG_VERDICT_PASS;
-	}
+	pg_event_begin(&ev, cnt, ctx_ifindex(ctx, hook), pkt, mtu);
+	if (cfg->flags & PG_IFACE_OBSERVE)
+		return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SUPP_OBSERVE, PG_VERDICT_PASS);
 	why = pg_ptb_ineligible(pkt);
-	if (why) {
-		pg_count(cnt, why);
-		return PG_VERDICT_DROP;
-	}
-	if (!(cfg->flags & PG_IFACE_HAS_SOURCE)) {
-		/* Better the kernel's PTB from whatever address it picks than none. */
-		pg_count(cnt, PG_CNT_PTB_SUPP_NO_ADDRESS);
-		return PG_VERDICT_PASS;
-	}
+	if (why)
+		return pg_oversize_outcome(&ev, cnt, why, PG_VERDICT_DROP);
+	/* Better the kernel's PTB from whatever address it picks than none. */
+	if (!(cfg->flags & PG_IFACE_HAS_SOURCE))
+		return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SUPP_NO_ADDRESS, PG_VERDICT_PASS);
 	why = pg_ratelimit_check(&pkt->ip6->saddr);
-	if (why) {
-		pg_count(cnt, why);
-		return PG_VERDICT_DROP;
-	}
-	if (pg_ptb_build(ctx, hook, pkt, cfg->ptb_source, mtu)) {
-		pg_count(cnt, PG_CNT_PTB_SUPP_BUILD_ERROR);
-		return PG_VERDICT_DROP;
-	}
-	pg_count(cnt, PG_CNT_PTB_SENT);
-	return PG_VERDICT_TX;
+	if (why)
+		return pg_oversize_outcome(&ev, cnt, why, PG_VERDICT_DROP);
+	if (pg_ptb_build(ctx, hook, pkt, cfg->ptb_source, mtu))
+		return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SUPP_BUILD_ERROR, PG_VERDICT_DROP);
+	return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SENT, PG_VERDICT_TX);
 }
 
 static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
@@ -86,8 +78,10 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 	}
 
 	advertised = pg_ptb_advertised_mtu(data, data_end, &pkt);
-	if (advertised >= 0)
+	if (advertised >= 0) {
 		pg_count_ptb_received(cnt, advertised);
+		pg_event_ptb_received(cnt, ifindex, &pkt, advertised);
+	}
 
 	key.vlan_id = pkt.vlan_id;
 	cfg = bpf_map_lookup_elem(&pg_ifaces, &key);

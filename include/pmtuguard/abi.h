@@ -69,7 +69,9 @@
 	X(PTB_RECEIVED_MTU_LE_1500, "ptb_received_mtu_le_1500", "advertised MTU 1481..1500")      \
 	X(PTB_RECEIVED_MTU_LE_9000, "ptb_received_mtu_le_9000", "advertised MTU 1501..9000")      \
 	X(PTB_RECEIVED_MTU_GT_9000, "ptb_received_mtu_gt_9000", "advertised MTU above 9000")      \
-	X(MSS_CLAMPED, "mss_clamped", "TCP SYN or SYN-ACK whose MSS option was lowered")
+	X(MSS_CLAMPED, "mss_clamped", "TCP SYN or SYN-ACK whose MSS option was lowered")          \
+	X(EVENTS_SAMPLED_OUT, "events_sampled_out", "events not recorded: this CPU's event budget was spent") \
+	X(EVENTS_LOST, "events_lost", "events dropped: the event ring was full (no reader, or a slow one)")
 
 enum pg_counter {
 #define PG_COUNTER_ENUM(id, name, help) PG_CNT_##id,
@@ -139,6 +141,41 @@ struct pg_settings {
 
 struct pg_ratelimit_key {
 	__u8 prefix[16]; /* source masked to source_prefix_len */
+};
+
+/* Sampled events (bpf/events.h, `pmtuguard events`). Each CPU records at
+ * most PG_EVENT_BUDGET per window (100/s): a flood costs the ring and the
+ * terminal nothing, and what is not recorded is counted (events_sampled_out,
+ * events_lost). */
+#define PG_EVENT_BUDGET 10
+#define PG_EVENT_WINDOW_NS 100000000ULL
+
+enum pg_event_kind {
+	PG_EVENT_PTB_SENT = 1,
+	PG_EVENT_OVERSIZE_OBSERVED = 2, /* observe mode: too big, passed to the kernel */
+	PG_EVENT_PTB_SUPPRESSED = 3,
+	PG_EVENT_PTB_RECEIVED = 4,
+};
+
+enum pg_event_action {
+	PG_EVENT_ACTION_SEEN = 0,     /* counted; processing goes on (PTB received) */
+	PG_EVENT_ACTION_PASSED = 1,   /* handed to the kernel */
+	PG_EVENT_ACTION_DROPPED = 2,  /* dropped, no PTB */
+	PG_EVENT_ACTION_ANSWERED = 3, /* dropped and answered with a PTB */
+};
+
+struct pg_event {
+	__u64 time_ns;    /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 ifindex;    /* the attached interface the packet arrived on */
+	__u16 vlan_id;    /* outer tag, 0: untagged */
+	__u8 kind;        /* enum pg_event_kind */
+	__u8 action;      /* enum pg_event_action */
+	__u32 reason;     /* enum pg_counter: the counter this outcome incremented */
+	__u32 packet_len; /* IPv6 length of the packet (payload + 40) */
+	__u32 mtu;        /* the MTU that applied, or the one a received PTB advertises */
+	__u32 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
 };
 
 #endif /* PMTUGUARD_ABI_H */
