@@ -124,6 +124,25 @@ void remove_iface_state(PinnedMaps &maps, uint32_t ifindex)
 
 } // namespace
 
+pg_settings default_settings()
+{
+	pg_settings s{};
+	s.source_prefix_len = PG_DEFAULT_SOURCE_PREFIX_LEN;
+	s.source_rate = PG_DEFAULT_SOURCE_RATE;
+	s.source_burst = PG_DEFAULT_SOURCE_BURST;
+	s.global_rate = PG_DEFAULT_GLOBAL_RATE;
+	s.global_burst = PG_DEFAULT_GLOBAL_BURST;
+	return s;
+}
+
+void configure_interface(PinnedMaps &maps, int ifindex, const AttachOptions &opts)
+{
+	maps.ensure_counters(ifindex);
+	write_iface_configs(maps, ifindex, opts);
+	if (opts.mode != PG_MODE_TC)
+		maps.add_tx_port(ifindex);
+}
+
 const char *mode_name(pg_attach_mode mode)
 {
 	switch (mode) {
@@ -210,15 +229,8 @@ void Datapath::attach(const AttachOptions &opts)
 
 	Skeleton skel = load_skeleton(pin_dir_);
 	PinnedMaps maps(pin_dir_);
-	if (fresh_maps) {
-		pg_settings s{};
-		s.source_prefix_len = PG_DEFAULT_SOURCE_PREFIX_LEN;
-		s.source_rate = PG_DEFAULT_SOURCE_RATE;
-		s.source_burst = PG_DEFAULT_SOURCE_BURST;
-		s.global_rate = PG_DEFAULT_GLOBAL_RATE;
-		s.global_burst = PG_DEFAULT_GLOBAL_BURST;
-		maps.set_settings(s);
-	}
+	if (fresh_maps)
+		maps.set_settings(default_settings());
 
 	for (const auto &name : opts.interfaces) {
 		int ifindex = ifindexes[name];
@@ -229,10 +241,7 @@ void Datapath::attach(const AttachOptions &opts)
 			fs::remove_all(dir, e);
 		});
 		undo.add([&maps, ifindex] { remove_iface_state(maps, ifindex); });
-		maps.ensure_counters(ifindex);
-		write_iface_configs(maps, ifindex, opts);
-		if (opts.mode != PG_MODE_TC)
-			maps.add_tx_port(ifindex);
+		configure_interface(maps, ifindex, opts);
 
 		auto create_link = [&](Hook hook, int prog_fd, bpf_attach_type type, uint32_t flags) {
 			LIBBPF_OPTS(bpf_link_create_opts, lopts, .flags = flags);

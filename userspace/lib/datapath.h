@@ -31,6 +31,13 @@ struct Attachment {
 	std::optional<std::string> ptb_source;
 };
 
+class PinnedMaps;
+
+// What attach writes: the settings of fresh maps, and for each interface its
+// counters, its configuration and its VLAN children's, and its redirect port.
+pg_settings default_settings();
+void configure_interface(PinnedMaps &maps, int ifindex, const AttachOptions &opts);
+
 const char *mode_name(pg_attach_mode mode);
 pg_attach_mode parse_mode(const std::string &text);
 const char *hook_name(Hook hook);

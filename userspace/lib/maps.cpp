@@ -2,6 +2,7 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,6 +30,21 @@ PinnedMaps::PinnedMaps(const std::string &pin_dir)
 				throw Error("pmtuguard is not attached: no maps under " + maps_dir(pin_dir) +
 					    " (run 'pmtuguard attach IFACE' first, or pass the --pin-dir it used)");
 			throw Error(errno_message("cannot open pinned map " + path, err));
+		}
+		fds_.emplace_back(name, map_fd);
+	}
+}
+
+PinnedMaps::PinnedMaps(const bpf_object *obj)
+{
+	for (const char *name : kMapNames) {
+		const bpf_map *map = bpf_object__find_map_by_name(obj, name);
+		int map_fd = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0) : -1;
+		if (map_fd < 0) {
+			int err = map ? errno : ENOENT;
+			for (auto &[n, f] : fds_)
+				close(f);
+			throw Error(errno_message(std::string("cannot use map ") + name + " of the loaded object", err));
 		}
 		fds_.emplace_back(name, map_fd);
 	}

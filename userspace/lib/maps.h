@@ -11,6 +11,8 @@
 #include "lib/prefix.h"
 #include "pmtuguard/abi.h"
 
+struct bpf_object;
+
 namespace pmtuguard {
 
 // The maps of bpf/maps.h, by the names they are pinned under.
@@ -31,6 +33,9 @@ public:
 	// Opens the maps pinned under pin_dir; throws when pmtuguard has not
 	// been attached there.
 	explicit PinnedMaps(const std::string &pin_dir);
+	// The same maps of an object loaded without pins (BPF_PROG_TEST_RUN
+	// fixtures, benchmarks). The fds are duplicates: either side may close first.
+	explicit PinnedMaps(const bpf_object *obj);
 	~PinnedMaps();
 	PinnedMaps(const PinnedMaps &) = delete;
 	PinnedMaps &operator=(const PinnedMaps &) = delete;
