@@ -60,4 +60,29 @@ struct {
 	__type(value, struct bpf_devmap_val);
 } pg_tx_ports SEC(".maps");
 
+/* Source rules: the routing table a source prefix's packets are looked up in. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, PG_MAX_SOURCE_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct pg_rule_key);
+	__type(value, struct pg_rule);
+} pg_source_rules SEC(".maps");
+
+/* Per routing table of a source rule; the control plane creates the entry
+ * before the table's first rule and removes it after its last. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, PG_MAX_TABLES);
+	__type(key, __u32); /* table id */
+	__type(value, struct pg_table_counters);
+} pg_table_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PG_MAX_LOCAL_ADDRESSES);
+	__type(key, struct pg_addr_key);
+	__type(value, __u8);
+} pg_local_addrs SEC(".maps");
+
 #endif

@@ -29,7 +29,7 @@
 
 /*
  * Per-interface counters. The verdict counters partition every frame seen:
- *   rx_packets = forwarded_packets + sum(passed_*) + oversize_packets
+ *   rx_packets = forwarded_packets + sum(passed_*) + sum(dropped_*) + oversize_packets
  *   oversize_packets = ptb_sent + sum(ptb_suppressed_*)
  * X(id, name, help) - the name is the key in `stats -j` and the Prometheus
  * family/label; help is the human explanation.
@@ -49,6 +49,10 @@
 	  "egress not attached or frame tagged: the kernel forwards it")                          \
 	X(PASS_OBSERVE, "passed_observe", "fits, but the interface is in observe mode")           \
 	X(PASS_UNCONFIGURED, "passed_unconfigured", "VLAN or interface without configuration")    \
+	X(DROP_NO_TABLE_ROUTE, "dropped_no_table_route",                                          \
+	  "a source rule chose a table without a route for the destination: dropped, never routed elsewhere") \
+	X(DROP_NO_HANDOFF, "dropped_no_handoff",                                                  \
+	  "rule-matched packet XDP could not hand to its tc program (no metadata room): dropped")  \
 	X(OVERSIZE, "oversize_packets", "packets larger than the MTU that applies")               \
 	X(PTB_SENT, "ptb_sent", "Packet Too Big messages sent")                                   \
 	X(PTB_SUPP_RATE_LIMIT, "ptb_suppressed_rate_limit", "PTB withheld: per-source rate limit") \
@@ -120,6 +124,55 @@ struct pg_prefix_key {
 
 struct pg_mtu_policy {
 	__u32 mtu;
+};
+
+/*
+ * Source rules: the routing table for packets from a source prefix, or only
+ * for those arriving on one interface. The LPM key puts the ingress ifindex
+ * (0: any interface) before the address, so prefixlen is
+ * PG_RULE_SCOPE_BITS + the source prefix length and the datapath finds the
+ * scoped and the unscoped rule with two lookups. The longer source prefix
+ * wins; on equal length the scoped rule does, being the more specific.
+ */
+#define PG_RULE_SCOPE_BITS 32
+
+struct pg_rule_key {
+	__u32 prefixlen;
+	__u32 ifindex;
+	__u8 addr[16];
+};
+
+struct pg_rule {
+	__u32 table;
+	__u32 source_len; /* an LPM lookup does not tell which prefix matched */
+};
+
+/* Per routing table; matched = forwarded + oversize + no_route + the rest
+ * (for this host, observe mode). X(id, name, help): the name is the
+ * Prometheus label result="..." and the key in `stats -j`. */
+#define PG_TABLE_COUNTER_LIST(X)                                                                  \
+	X(MATCHED, "matched", "packets whose source rule chose this table")                       \
+	X(FORWARDED, "forwarded", "forwarded in this table (XDP redirect, or tc bpf_redirect_neigh)") \
+	X(OVERSIZE, "oversize", "larger than the MTU of this table's egress")                     \
+	X(NO_ROUTE, "no_route", "no route in this table: dropped")
+
+enum pg_table_counter {
+#define PG_TABLE_COUNTER_ENUM(id, name, help) PG_TCNT_##id,
+	PG_TABLE_COUNTER_LIST(PG_TABLE_COUNTER_ENUM)
+#undef PG_TABLE_COUNTER_ENUM
+	PG_TCNT_MAX
+};
+
+struct pg_table_counters {
+	__u64 c[PG_TCNT_MAX];
+};
+
+/* The router's own addresses (its local table): a rule-matched packet for
+ * one of them is delivered, as the kernel's priority-0 local rule does. */
+#define PG_MAX_LOCAL_ADDRESSES 4096
+
+struct pg_addr_key {
+	__u8 addr[16];
 };
 
 /* Rate limits, as generic cell-rate (GCRA) parameters: one PTB per

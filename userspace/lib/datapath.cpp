@@ -353,6 +353,17 @@ std::vector<Attachment> Datapath::attachments() const
 	return out;
 }
 
+void Datapath::reconfigure(const AttachOptions &opts)
+{
+	require_root();
+	for (const auto &name : opts.interfaces)
+		if (!attached(name))
+			throw Error("interface '" + name + "' is not attached");
+	PinnedMaps maps(pin_dir_);
+	for (const auto &name : opts.interfaces)
+		write_iface_configs(maps, interface_index(name), opts);
+}
+
 void Datapath::refresh_interfaces()
 {
 	PinnedMaps maps(pin_dir_);

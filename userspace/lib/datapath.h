@@ -53,6 +53,10 @@ public:
 	std::vector<Attachment> attachments() const;
 	bool attached(const std::string &interface) const;
 
+	// Rewrites the options of interfaces already attached in opts.mode (the
+	// observe flag) in place: no detach, counters untouched.
+	void reconfigure(const AttachOptions &opts);
+
 	// Re-reads each attached interface's addresses and VLAN children into the
 	// map; the daemon calls it when addresses change.
 	void refresh_interfaces();

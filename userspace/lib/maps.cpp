@@ -17,6 +17,11 @@ std::string maps_dir(const std::string &pin_dir)
 	return pin_dir + "/maps";
 }
 
+bool maps_pinned(const std::string &pin_dir)
+{
+	return access((maps_dir(pin_dir) + "/pg_counters").c_str(), F_OK) == 0;
+}
+
 PinnedMaps::PinnedMaps(const std::string &pin_dir)
 {
 	for (const char *name : kMapNames) {

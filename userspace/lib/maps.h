@@ -22,6 +22,8 @@ inline constexpr const char *kMapNames[] = {
 };
 
 std::string maps_dir(const std::string &pin_dir);
+// Whether a datapath has pinned its maps under pin_dir (attached at least once).
+bool maps_pinned(const std::string &pin_dir);
 
 struct MtuPolicyEntry {
 	Ipv6Prefix prefix;
