@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -175,6 +176,52 @@ bool interface_exists(int ifindex)
 {
 	char buf[IF_NAMESIZE] = {};
 	return if_indextoname(static_cast<unsigned>(ifindex), buf) != nullptr;
+}
+
+AddressMonitor::AddressMonitor() : nl_(mnl_socket_open(NETLINK_ROUTE))
+{
+	if (!nl_)
+		throw Error(errno_message("netlink socket", errno));
+	if (mnl_socket_bind(nl_, RTMGRP_IPV6_IFADDR, MNL_SOCKET_AUTOPID) < 0) {
+		int err = errno;
+		mnl_socket_close(nl_);
+		throw Error(errno_message("netlink subscription to IPv6 address changes", err));
+	}
+	int fd = mnl_socket_get_fd(nl_);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+AddressMonitor::~AddressMonitor()
+{
+	mnl_socket_close(nl_);
+}
+
+int AddressMonitor::fd() const
+{
+	return mnl_socket_get_fd(nl_);
+}
+
+bool AddressMonitor::changed()
+{
+	std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
+	bool changed = false;
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl_, buf.data(), buf.size());
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				changed = true;
+			else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return changed;
+			else
+				throw Error(errno_message("netlink receive", errno));
+			continue;
+		}
+		int len = static_cast<int>(n);
+		for (auto *nlh = reinterpret_cast<const nlmsghdr *>(buf.data()); mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len))
+			if (nlh->nlmsg_type == RTM_NEWADDR || nlh->nlmsg_type == RTM_DELADDR)
+				changed = true;
+	}
 }
 
 std::string interface_name(int ifindex)

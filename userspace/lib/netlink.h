@@ -7,6 +7,8 @@
 
 #include "lib/prefix.h"
 
+struct mnl_socket;
+
 namespace pmtuguard {
 
 struct InterfaceAddress {
@@ -36,5 +38,23 @@ std::string interface_name(int ifindex);
 // 0 when there is no such interface (any more).
 int interface_index_or_zero(const std::string &name);
 bool interface_exists(int ifindex);
+
+// Tells when an IPv6 address appears, goes or changes state anywhere
+// (RTNLGRP_IPV6_IFADDR), so the PTB source addresses can be refreshed.
+class AddressMonitor {
+public:
+	AddressMonitor();
+	~AddressMonitor();
+	AddressMonitor(const AddressMonitor &) = delete;
+	AddressMonitor &operator=(const AddressMonitor &) = delete;
+
+	int fd() const; // readable when notifications are pending
+	// Reads what is pending without blocking; true when addresses changed or
+	// notifications were lost (the kernel's buffer overflowed).
+	bool changed();
+
+private:
+	mnl_socket *nl_;
+};
 
 } // namespace pmtuguard
