@@ -3,8 +3,10 @@
  * pmtuguard datapath. One function, pg_process(), holds the per-packet logic
  * for every hook; the entry points at the bottom only name their hook.
  *
- *   parse -> routable? -> hop limit -> route + MTU -> fits: forward or pass
- *                                                  -> too big: PTB or suppress
+ *   parse -> routable? -> hop limit -> source rule's table -> route + MTU
+ *       -> fits: forward (XDP, or tc for a rule's table), or pass
+ *       -> too big: PTB or suppress
+ *       -> no route in the rule's table: drop
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -25,7 +27,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 static __always_inline enum pg_verdict pg_answer_oversize(void *ctx, const enum pg_hook hook, struct pg_counters *cnt,
 							   const struct pg_iface_cfg *cfg, struct pg_pkt *pkt,
-							   __u32 mtu)
+							   __u32 mtu, __u32 table)
 {
 	struct pg_event_draft ev;
 	enum pg_counter why;
@@ -37,9 +39,11 @@ static __always_inline enum pg_verdict pg_answer_oversize(void *ctx, const enum 
 	why = pg_ptb_ineligible(pkt);
 	if (why)
 		return pg_oversize_outcome(&ev, cnt, why, PG_VERDICT_DROP);
-	/* Better the kernel's PTB from whatever address it picks than none. */
+	/* Better the kernel's PTB from whatever address it picks than none; but
+	 * a packet a source rule routed would be routed by the kernel's rules. */
 	if (!(cfg->flags & PG_IFACE_HAS_SOURCE))
-		return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SUPP_NO_ADDRESS, PG_VERDICT_PASS);
+		return pg_oversize_outcome(&ev, cnt, PG_CNT_PTB_SUPP_NO_ADDRESS,
+					   table ? PG_VERDICT_DROP : PG_VERDICT_PASS);
 	why = pg_ratelimit_check(&pkt->ip6->saddr);
 	if (why)
 		return pg_oversize_outcome(&ev, cnt, why, PG_VERDICT_DROP);
@@ -56,6 +60,7 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 	struct pg_counters *cnt = pg_counters_for(ifindex);
 	struct pg_iface_key key = { .ifindex = ifindex };
 	struct pg_iface_cfg *cfg;
+	struct pg_table_counters *tcnt;
 	struct pg_pkt pkt = {};
 	struct pg_route r = {};
 	enum pg_counter passed;
@@ -99,20 +104,41 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		goto pass;
 	}
 
+	/* On egress the kernel has routed the packet already. Sources the router
+	 * never forwards for are left to the kernel, which drops them. */
+	if (hook != PG_HOOK_TC_EGRESS && !pg_addr_is_bad_source(&pkt.ip6->saddr))
+		r.table = pg_source_table(&pkt.ip6->saddr, cfg->fib_ifindex);
+	tcnt = pg_table_counters_for(r.table);
+	pg_count_table(tcnt, PG_TCNT_MATCHED);
+	if (r.table && pg_is_local_destination(&pkt.ip6->daddr)) {
+		passed = PG_CNT_PASS_NOT_FORWARDED;
+		goto pass;
+	}
+
 	pg_route(ctx, &pkt, cfg->fib_ifindex, &r);
-	if (r.mtu)
-		return ctx_verdict(ctx, hook, pg_answer_oversize(ctx, hook, cnt, cfg, &pkt, r.mtu), 0);
+	if (r.mtu) {
+		pg_count_table(tcnt, PG_TCNT_OVERSIZE);
+		return ctx_verdict(ctx, hook, pg_answer_oversize(ctx, hook, cnt, cfg, &pkt, r.mtu, r.table), 0);
+	}
 
 	switch (r.fib_rc) {
 	case BPF_FIB_LKUP_RET_SUCCESS:
 		break;
 	case BPF_FIB_LKUP_RET_NO_NEIGH:
+		if (r.table)
+			break; /* sent from tc, where the kernel resolves it */
 		passed = PG_CNT_PASS_NO_NEIGHBOUR;
 		goto pass;
 	case BPF_FIB_LKUP_RET_NOT_FWDED:
+		/* In a rule's table this is also "no route": the kernel's rules
+		 * would fall through to another table. */
+		if (r.table)
+			goto no_route_in_table;
 		passed = PG_CNT_PASS_NOT_FORWARDED;
 		goto pass;
 	default:
+		if (r.table)
+			goto no_route_in_table;
 		passed = PG_CNT_PASS_NO_ROUTE;
 		goto pass;
 	}
@@ -125,16 +151,36 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		goto pass;
 	}
 	if (hook == PG_HOOK_XDP) {
-		rc = pg_forward_xdp(&pkt, &r);
-		if (rc >= 0) {
-			pg_count(cnt, PG_CNT_FORWARDED);
-			return rc;
+		if (r.fib_rc == BPF_FIB_LKUP_RET_SUCCESS) {
+			rc = pg_forward_xdp(&pkt, &r);
+			if (rc >= 0) {
+				pg_count(cnt, PG_CNT_FORWARDED);
+				pg_count_table(tcnt, PG_TCNT_FORWARDED);
+				return rc;
+			}
 		}
+		if (r.table) {
+			if (pg_hand_to_tc(ctx, &r)) {
+				pg_count(cnt, PG_CNT_DROP_NO_HANDOFF);
+				return XDP_DROP;
+			}
+			passed = r.fib_rc == BPF_FIB_LKUP_RET_NO_NEIGH ? PG_CNT_PASS_NO_NEIGHBOUR
+								       : PG_CNT_PASS_NOT_REDIRECTABLE;
+			goto pass;
+		}
+	} else if (r.table) {
+		pg_count(cnt, PG_CNT_FORWARDED);
+		pg_count_table(tcnt, PG_TCNT_FORWARDED);
+		return pg_forward_neigh(pkt.ip6, r.fib.ifindex, (const __u8 *)r.fib.ipv6_dst);
 	}
 	passed = PG_CNT_PASS_NOT_REDIRECTABLE;
 pass:
 	pg_count(cnt, passed);
 	return ctx_verdict(ctx, hook, PG_VERDICT_PASS, 0);
+no_route_in_table:
+	pg_count(cnt, PG_CNT_DROP_NO_TABLE_ROUTE);
+	pg_count_table(tcnt, PG_TCNT_NO_ROUTE);
+	return ctx_verdict(ctx, hook, PG_VERDICT_DROP, 0);
 }
 
 SEC("xdp")
@@ -147,4 +193,11 @@ SEC("tc")
 int pmtuguard_tc_ingress(struct __sk_buff *skb)
 {
 	return pg_process(skb, PG_HOOK_TC_INGRESS);
+}
+
+/* Next to the XDP program: sends what it handed over (forward.h). */
+SEC("tc")
+int pmtuguard_tc_handoff(struct __sk_buff *skb)
+{
+	return pg_take_handoff(skb);
 }

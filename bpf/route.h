@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Where a packet goes and the MTU that applies there: bpf_fib_lookup with the
+ * Where a packet goes and the MTU that applies there: the routing table its
+ * source rule chooses (or the kernel's own rules), bpf_fib_lookup with the
  * full IPv6 length, then the operator's policy for the destination prefix,
  * never below the IPv6 minimum.
  */
@@ -12,6 +13,7 @@
 #include "parse.h"
 
 struct pg_route {
+	__u32 table; /* chosen by a source rule; 0: the kernel's rules decide */
 	int fib_rc;
 	__u32 mtu; /* the MTU that applies; 0 when the packet fits */
 	struct bpf_fib_lookup fib;
@@ -46,10 +48,40 @@ static __always_inline __u32 pg_policy_mtu(const struct in6_addr *dst)
 	return policy ? policy->mtu : 0;
 }
 
+/*
+ * The table of the source rule for this packet, 0 when none matches. One
+ * lookup among the rules scoped to the ingress device, one among the
+ * unscoped; the longer source prefix wins, and on equal length the scoped
+ * rule. A lookup for a device without scoped rules stops at the trie's root.
+ */
+static __always_inline __u32 pg_source_table(const struct in6_addr *src, __u32 ingress_ifindex)
+{
+	struct pg_rule_key key = { .prefixlen = PG_RULE_SCOPE_BITS + 128, .ifindex = ingress_ifindex };
+	struct pg_rule *scoped, *any;
+
+	__builtin_memcpy(key.addr, src, sizeof(key.addr));
+	scoped = bpf_map_lookup_elem(&pg_source_rules, &key);
+	key.ifindex = 0;
+	any = bpf_map_lookup_elem(&pg_source_rules, &key);
+	if (scoped && (!any || scoped->source_len >= any->source_len))
+		return scoped->table;
+	return any ? any->table : 0;
+}
+
+/* In the kernel the local table's rule comes first, whatever the source:
+ * traffic for the router itself is never routed by a source rule. */
+static __always_inline int pg_is_local_destination(const struct in6_addr *dst)
+{
+	return bpf_map_lookup_elem(&pg_local_addrs, dst) != 0;
+}
+
+/* With r->table set, the lookup is in that table alone (DIRECT|TBID): no
+ * kernel rule is consulted, and no other table is fallen back to. */
 static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_ifindex, struct pg_route *r)
 {
 	struct bpf_fib_lookup *fib = &r->fib;
 	struct ipv6hdr *ip6 = pkt->ip6;
+	__u32 flags = 0;
 
 	fib->family = AF_INET6;
 	fib->l4_protocol = pkt->l4_proto;
@@ -60,8 +92,12 @@ static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_if
 	fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
 	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
+	if (r->table) {
+		fib->tbid = r->table; /* shares a union with the VLAN output fields */
+		flags = BPF_FIB_LOOKUP_DIRECT | BPF_FIB_LOOKUP_TBID;
+	}
 
-	r->fib_rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), 0);
+	r->fib_rc = bpf_fib_lookup(ctx, fib, sizeof(*fib), flags);
 	r->mtu = 0;
 	if (r->fib_rc == BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		r->mtu = fib->mtu_result;

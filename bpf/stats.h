@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Per-CPU counters per interface: plain increments, no atomics needed. */
+/* Per-CPU counters per interface and per routing table: plain increments, no atomics needed. */
 #ifndef PG_STATS_H
 #define PG_STATS_H
 
@@ -13,6 +13,18 @@ static __always_inline struct pg_counters *pg_counters_for(__u32 ifindex)
 static __always_inline void pg_count(struct pg_counters *cnt, enum pg_counter id)
 {
 	cnt->c[id]++;
+}
+
+/* NULL when no rule chose a table, or while its last rule is being removed. */
+static __always_inline struct pg_table_counters *pg_table_counters_for(__u32 table)
+{
+	return table ? bpf_map_lookup_elem(&pg_table_counters, &table) : 0;
+}
+
+static __always_inline void pg_count_table(struct pg_table_counters *cnt, enum pg_table_counter id)
+{
+	if (cnt)
+		cnt->c[id]++;
 }
 
 static __always_inline void pg_count_ptb_received(struct pg_counters *cnt, __u32 mtu)
