@@ -135,6 +135,11 @@ pg_settings default_settings()
 	return s;
 }
 
+pg_iface_cfg interface_config(int fib_ifindex, const AttachOptions &opts)
+{
+	return iface_config(fib_ifindex, opts);
+}
+
 void configure_interface(PinnedMaps &maps, int ifindex, const AttachOptions &opts)
 {
 	maps.ensure_counters(ifindex);

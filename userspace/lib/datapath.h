@@ -37,6 +37,9 @@ class PinnedMaps;
 // counters, its configuration and its VLAN children's, and its redirect port.
 pg_settings default_settings();
 void configure_interface(PinnedMaps &maps, int ifindex, const AttachOptions &opts);
+// The configuration for frames that belong to fib_ifindex (the interface, or
+// a VLAN child of it): flags from opts, PTB source = its global address.
+pg_iface_cfg interface_config(int fib_ifindex, const AttachOptions &opts);
 
 const char *mode_name(pg_attach_mode mode);
 pg_attach_mode parse_mode(const std::string &text);
