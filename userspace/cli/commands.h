@@ -15,5 +15,8 @@ void register_attach(CLI::App &app, GlobalOptions &g);
 void register_mtu(CLI::App &app, GlobalOptions &g);
 void register_limits(CLI::App &app, GlobalOptions &g);
 void register_stats(CLI::App &app, GlobalOptions &g);
+void register_serve(CLI::App &app, GlobalOptions &g);
+void register_run(CLI::App &app, GlobalOptions &g);
+void register_events(CLI::App &app, GlobalOptions &g);
 
 } // namespace pmtuguard::cli

@@ -23,6 +23,9 @@ int main(int argc, char **argv)
 	cli::register_mtu(app, g);
 	cli::register_limits(app, g);
 	cli::register_stats(app, g);
+	cli::register_serve(app, g);
+	cli::register_run(app, g);
+	cli::register_events(app, g);
 
 	try {
 		app.parse(argc, argv);
