@@ -38,6 +38,21 @@ static __always_inline int pg_is_routable(const struct ipv6hdr *ip6)
 	return 1;
 }
 
+/* bpf_fib_lookup answers NOT_FWDED for a multicast, link-local or loopback
+ * source (rt6_need_strict) before it looks at any route. The kernel never
+ * forwards such a packet, but an oversize one must still be found oversize,
+ * to be counted as a PTB withheld for its source; so the lookup goes without
+ * a source, which only source rules would need. */
+static __always_inline int pg_fib_refuses_source(const struct in6_addr *a)
+{
+	const __u8 *b = a->in6_u.u6_addr8;
+
+	if (b[0] == 0xff || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80))
+		return 1;
+	return a->in6_u.u6_addr32[0] == 0 && a->in6_u.u6_addr32[1] == 0 && a->in6_u.u6_addr32[2] == 0 &&
+	       a->in6_u.u6_addr32[3] == bpf_htonl(1);
+}
+
 static __always_inline __u32 pg_policy_mtu(const struct in6_addr *dst)
 {
 	struct pg_prefix_key key = { .prefixlen = 128 };
@@ -90,7 +105,8 @@ static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_if
 	fib->tot_len = pkt->ip_len;
 	fib->ifindex = fib_ifindex;
 	fib->flowinfo = *(__be32 *)ip6 & bpf_htonl(0x0FFFFFFF);
-	__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
+	if (!pg_fib_refuses_source(&ip6->saddr))
+		__builtin_memcpy(fib->ipv6_src, &ip6->saddr, 16);
 	__builtin_memcpy(fib->ipv6_dst, &ip6->daddr, 16);
 	if (r->table) {
 		fib->tbid = r->table; /* shares a union with the VLAN output fields */
