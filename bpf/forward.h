@@ -33,15 +33,6 @@ static __always_inline int pg_forward_xdp(struct pg_pkt *pkt, struct pg_route *r
  * ingress program pmtuguard_tc_handoff sends it with bpf_redirect_neigh,
  * which resolves the neighbour as the kernel would.
  */
-#define PG_HANDOFF_MAGIC 0x70677274 /* "pgrt" */
-
-struct pg_handoff {
-	__u32 magic;
-	__u32 table;
-	__u32 egress_ifindex;
-	__u8 nexthop[16];
-};
-
 /* 0 on success; the caller returns XDP_PASS. */
 static __always_inline int pg_hand_to_tc(struct xdp_md *ctx, const struct pg_route *r)
 {

@@ -62,7 +62,7 @@
 	  "PTB withheld: source unspecified, multicast, loopback or v4-mapped")                   \
 	X(PTB_SUPP_OBSERVE, "ptb_suppressed_observe", "PTB withheld: observe mode, packet passed to the kernel") \
 	X(PTB_SUPP_NO_ADDRESS, "ptb_suppressed_no_address",                                       \
-	  "PTB withheld: no global address on the ingress interface, packet passed to the kernel") \
+	  "PTB withheld: no global address on the ingress interface, packet passed to the kernel (dropped if a source rule routed it)") \
 	X(PTB_SUPP_BUILD_ERROR, "ptb_suppressed_build_error", "PTB withheld: the frame could not be rebuilt") \
 	X(PTB_RECEIVED, "ptb_received", "Packet Too Big messages arriving at the interface")      \
 	X(PTB_RECEIVED_MTU_SUM, "ptb_received_mtu_sum", "sum of the MTUs those PTBs advertised")  \
@@ -173,6 +173,17 @@ struct pg_table_counters {
 
 struct pg_addr_key {
 	__u8 addr[16];
+};
+
+/* What XDP leaves in the metadata of a rule-routed packet it hands to the tc
+ * program pmtuguard_tc_handoff (bpf/forward.h). */
+#define PG_HANDOFF_MAGIC 0x70677274 /* "pgrt" */
+
+struct pg_handoff {
+	__u32 magic;
+	__u32 table;
+	__u32 egress_ifindex;
+	__u8 nexthop[16]; /* the gateway, or the destination when on-link */
 };
 
 /* Rate limits, as generic cell-rate (GCRA) parameters: one PTB per

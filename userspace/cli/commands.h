@@ -13,6 +13,7 @@ struct GlobalOptions {
 
 void register_attach(CLI::App &app, GlobalOptions &g);
 void register_mtu(CLI::App &app, GlobalOptions &g);
+void register_rule(CLI::App &app, GlobalOptions &g);
 void register_limits(CLI::App &app, GlobalOptions &g);
 void register_stats(CLI::App &app, GlobalOptions &g);
 void register_serve(CLI::App &app, GlobalOptions &g);

@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 
 	cli::register_attach(app, g);
 	cli::register_mtu(app, g);
+	cli::register_rule(app, g);
 	cli::register_limits(app, g);
 	cli::register_stats(app, g);
 	cli::register_serve(app, g);

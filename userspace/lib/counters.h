@@ -21,9 +21,22 @@ std::span<const CounterInfo> counter_infos();
 using CounterValues = std::array<uint64_t, PG_CNT_MAX>;
 
 // Counters whose name starts with this prefix are reasons of one total:
-// passed_packets = sum(passed_*), ptb_suppressed = sum(ptb_suppressed_*).
+// passed_packets = sum(passed_*), dropped_packets = sum(dropped_*),
+// ptb_suppressed = sum(ptb_suppressed_*).
 constexpr std::string_view kPassedPrefix = "passed_";
+constexpr std::string_view kDroppedPrefix = "dropped_";
 constexpr std::string_view kSuppressedPrefix = "ptb_suppressed_";
 uint64_t sum_with_prefix(const CounterValues &values, std::string_view prefix);
+
+// The per-routing-table counters of source rules (PG_TABLE_COUNTER_LIST).
+struct TableCounterInfo {
+	pg_table_counter id;
+	std::string_view name;
+	std::string_view help;
+};
+
+std::span<const TableCounterInfo> table_counter_infos();
+
+using TableCounterValues = std::array<uint64_t, PG_TCNT_MAX>;
 
 } // namespace pmtuguard

@@ -18,6 +18,7 @@
 #include "lib/error.h"
 #include "lib/maps.h"
 #include "lib/netlink.h"
+#include "lib/rules.h"
 #include "pmtuguard_bpf.skel.h"
 
 namespace fs = std::filesystem;
@@ -175,6 +176,7 @@ const char *hook_name(Hook hook)
 	case Hook::Xdp: return "xdp";
 	case Hook::TcIngress: return "tc_ingress";
 	case Hook::TcEgress: return "tc_egress";
+	case Hook::TcHandoff: return "tc_handoff";
 	}
 	return "unknown";
 }
@@ -236,6 +238,7 @@ void Datapath::attach(const AttachOptions &opts)
 	PinnedMaps maps(pin_dir_);
 	if (fresh_maps)
 		maps.set_settings(default_settings());
+	sync_local_addresses(maps);
 
 	for (const auto &name : opts.interfaces) {
 		int ifindex = ifindexes[name];
@@ -269,6 +272,8 @@ void Datapath::attach(const AttachOptions &opts)
 			create_link(Hook::TcIngress, bpf_program__fd(skel->progs.pmtuguard_tc_ingress), kAttachTcxIngress, 0);
 		} else {
 			uint32_t flags = opts.mode == PG_MODE_NATIVE ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE;
+			// Before XDP, which may hand it packets from its first one on.
+			create_link(Hook::TcHandoff, bpf_program__fd(skel->progs.pmtuguard_tc_handoff), kAttachTcxIngress, 0);
 			create_link(Hook::Xdp, bpf_program__fd(skel->progs.pmtuguard_xdp), BPF_XDP, flags);
 		}
 		(void)kAttachTcxEgress;
@@ -329,7 +334,9 @@ std::vector<Attachment> Datapath::attachments() const
 			Attachment a;
 			a.interface = iface_dir.path().filename();
 			std::string file = link.path().filename();
-			a.hook = file == "xdp" ? Hook::Xdp : file == "tc_ingress" ? Hook::TcIngress : Hook::TcEgress;
+			for (Hook h : {Hook::Xdp, Hook::TcIngress, Hook::TcEgress, Hook::TcHandoff})
+				if (file == hook_name(h))
+					a.hook = h;
 			a.ifindex = interface_index_or_zero(a.interface);
 			int fd = bpf_obj_get(link.path().c_str());
 			if (fd >= 0) {
@@ -373,7 +380,7 @@ void Datapath::refresh_interfaces()
 {
 	PinnedMaps maps(pin_dir_);
 	for (const auto &a : attachments()) {
-		if (!a.ifindex || a.hook == Hook::TcEgress)
+		if (!a.ifindex || a.hook == Hook::TcEgress || a.hook == Hook::TcHandoff)
 			continue;
 		auto cfg = maps.iface(a.ifindex, 0);
 		if (!cfg)
@@ -384,6 +391,7 @@ void Datapath::refresh_interfaces()
 		opts.clamp_mss = cfg->flags & PG_IFACE_CLAMP_MSS;
 		write_iface_configs(maps, a.ifindex, opts);
 	}
+	sync_local_addresses(maps);
 }
 
 } // namespace pmtuguard

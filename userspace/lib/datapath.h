@@ -10,7 +10,9 @@
 
 namespace pmtuguard {
 
-enum class Hook { Xdp, TcIngress, TcEgress };
+// TcHandoff runs next to XDP: it sends the packets a source rule routed
+// that XDP hands to the kernel (bpf/forward.h).
+enum class Hook { Xdp, TcIngress, TcEgress, TcHandoff };
 
 struct AttachOptions {
 	std::vector<std::string> interfaces;

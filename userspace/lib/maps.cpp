@@ -9,8 +9,59 @@
 #include <cstring>
 
 #include "lib/error.h"
+#include "lib/netlink.h"
 
 namespace pmtuguard {
+namespace {
+
+template <class Key>
+std::vector<Key> map_keys(int map_fd)
+{
+	std::vector<Key> out;
+	Key key{}, next{};
+	const void *prev = nullptr;
+	while (bpf_map_get_next_key(map_fd, prev, &next) == 0) {
+		out.push_back(next);
+		key = next;
+		prev = &key;
+	}
+	return out;
+}
+
+// A per-CPU entry's counters summed over the CPUs; zeros when absent.
+template <class Value, size_t N>
+std::array<uint64_t, N> sum_per_cpu(int map_fd, const void *key)
+{
+	std::vector<Value> per_cpu(libbpf_num_possible_cpus());
+	std::array<uint64_t, N> sum{};
+	if (bpf_map_lookup_elem(map_fd, key, per_cpu.data()) != 0)
+		return sum;
+	for (const auto &cpu : per_cpu)
+		for (size_t i = 0; i < N; i++)
+			sum[i] += cpu.c[i];
+	return sum;
+}
+
+pg_rule_key rule_key(const Ipv6Prefix &from, int ifindex)
+{
+	pg_rule_key key{};
+	key.prefixlen = PG_RULE_SCOPE_BITS + from.len;
+	key.ifindex = static_cast<uint32_t>(ifindex);
+	std::memcpy(key.addr, from.addr.data(), 16);
+	return key;
+}
+
+SourceRule rule_from_entry(const pg_rule_key &key, const pg_rule &value)
+{
+	SourceRule r;
+	r.from.len = key.prefixlen - PG_RULE_SCOPE_BITS;
+	std::memcpy(r.from.addr.data(), key.addr, 16);
+	r.ifindex = static_cast<int>(key.ifindex);
+	r.table = value.table;
+	return r;
+}
+
+} // namespace
 
 std::string maps_dir(const std::string &pin_dir)
 {
@@ -193,27 +244,110 @@ void PinnedMaps::del_counters(uint32_t ifindex)
 
 std::vector<uint32_t> PinnedMaps::counted_interfaces() const
 {
-	std::vector<uint32_t> out;
-	uint32_t key = 0, next = 0;
-	const void *prev = nullptr;
-	while (bpf_map_get_next_key(fd("pg_counters"), prev, &next) == 0) {
-		out.push_back(next);
-		key = next;
-		prev = &key;
-	}
-	return out;
+	return map_keys<uint32_t>(fd("pg_counters"));
 }
 
 CounterValues PinnedMaps::counters(uint32_t ifindex) const
 {
-	std::vector<pg_counters> per_cpu(libbpf_num_possible_cpus());
-	CounterValues sum{};
-	if (bpf_map_lookup_elem(fd("pg_counters"), &ifindex, per_cpu.data()) != 0)
-		return sum;
-	for (const auto &cpu : per_cpu)
-		for (size_t i = 0; i < sum.size(); i++)
-			sum[i] += cpu.c[i];
-	return sum;
+	return sum_per_cpu<pg_counters, PG_CNT_MAX>(fd("pg_counters"), &ifindex);
+}
+
+std::string SourceRule::str() const
+{
+	return "from " + from.str() + (ifindex ? " iif " + interface_name(ifindex) : "") + " table " +
+	       std::to_string(table);
+}
+
+void PinnedMaps::rule_add(const SourceRule &rule)
+{
+	pg_rule_key key = rule_key(rule.from, rule.ifindex);
+	pg_rule value{rule.table, rule.from.len};
+	if (bpf_map_update_elem(fd("pg_source_rules"), &key, &value, BPF_NOEXIST) != 0) {
+		int err = errno;
+		if (err == EEXIST) {
+			auto existing = this->rule(rule.from, rule.ifindex);
+			throw Error("source rule " + (existing ? existing->str() : rule.str()) +
+				    " already exists (delete it first)");
+		}
+		if (err == ENOSPC || err == E2BIG)
+			throw Error("cannot add source rule " + rule.str() + ": all " +
+				    std::to_string(PG_MAX_SOURCE_RULES) + " rules are in use");
+		throw Error(errno_message("cannot add source rule " + rule.str(), err));
+	}
+}
+
+void PinnedMaps::rule_del(const Ipv6Prefix &from, int ifindex)
+{
+	pg_rule_key key = rule_key(from, ifindex);
+	if (bpf_map_delete_elem(fd("pg_source_rules"), &key) != 0) {
+		std::string what = "from " + from.str() + (ifindex ? " iif " + interface_name(ifindex) : "");
+		if (errno == ENOENT)
+			throw Error("no source rule " + what);
+		throw Error(errno_message("cannot delete source rule " + what, errno));
+	}
+}
+
+std::optional<SourceRule> PinnedMaps::rule(const Ipv6Prefix &from, int ifindex) const
+{
+	// An LPM lookup also finds shorter prefixes; one of the same length is this key.
+	pg_rule_key key = rule_key(from, ifindex);
+	pg_rule value{};
+	if (bpf_map_lookup_elem(fd("pg_source_rules"), &key, &value) != 0 || value.source_len != from.len)
+		return std::nullopt;
+	return rule_from_entry(key, value);
+}
+
+std::vector<SourceRule> PinnedMaps::rules() const
+{
+	std::vector<SourceRule> out;
+	for (const auto &key : map_keys<pg_rule_key>(fd("pg_source_rules"))) {
+		pg_rule value{};
+		if (bpf_map_lookup_elem(fd("pg_source_rules"), &key, &value) == 0)
+			out.push_back(rule_from_entry(key, value));
+	}
+	return out;
+}
+
+void PinnedMaps::ensure_table_counters(uint32_t table)
+{
+	std::vector<pg_table_counters> zero(libbpf_num_possible_cpus());
+	if (bpf_map_update_elem(fd("pg_table_counters"), &table, zero.data(), BPF_NOEXIST) != 0 && errno != EEXIST) {
+		if (errno == E2BIG || errno == ENOSPC)
+			throw Error("cannot count table " + std::to_string(table) + ": rules already use " +
+				    std::to_string(PG_MAX_TABLES) + " tables");
+		throw Error(errno_message("cannot create counters for table " + std::to_string(table), errno));
+	}
+}
+
+void PinnedMaps::del_table_counters(uint32_t table)
+{
+	bpf_map_delete_elem(fd("pg_table_counters"), &table);
+}
+
+std::vector<uint32_t> PinnedMaps::counted_tables() const
+{
+	return map_keys<uint32_t>(fd("pg_table_counters"));
+}
+
+TableCounterValues PinnedMaps::table_counters(uint32_t table) const
+{
+	return sum_per_cpu<pg_table_counters, PG_TCNT_MAX>(fd("pg_table_counters"), &table);
+}
+
+void PinnedMaps::set_local_addresses(const std::vector<Ipv6Address> &addrs)
+{
+	// New ones first, stale ones after: an address that stays is never missing.
+	uint8_t present = 1;
+	for (const auto &a : addrs)
+		if (bpf_map_update_elem(fd("pg_local_addrs"), a.data(), &present, BPF_ANY) != 0)
+			throw Error(errno_message("cannot record local address " + format_ipv6_address(a), errno));
+	for (const auto &key : map_keys<pg_addr_key>(fd("pg_local_addrs"))) {
+		bool keep = false;
+		for (const auto &a : addrs)
+			keep = keep || std::memcmp(a.data(), key.addr, 16) == 0;
+		if (!keep)
+			bpf_map_delete_elem(fd("pg_local_addrs"), &key);
+	}
 }
 
 void PinnedMaps::add_tx_port(uint32_t ifindex)

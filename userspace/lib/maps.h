@@ -19,6 +19,7 @@ namespace pmtuguard {
 inline constexpr const char *kMapNames[] = {
 	"pg_counters", "pg_ifaces", "pg_mtu_policy", "pg_settings",
 	"pg_source_buckets", "pg_global_bucket", "pg_tx_ports",
+	"pg_source_rules", "pg_table_counters", "pg_local_addrs",
 };
 
 std::string maps_dir(const std::string &pin_dir);
@@ -28,6 +29,17 @@ bool maps_pinned(const std::string &pin_dir);
 struct MtuPolicyEntry {
 	Ipv6Prefix prefix;
 	unsigned mtu = 0;
+};
+
+// Packets from `from` arriving on ifindex (0: any interface) are routed in
+// `table`. A rule is identified by (from, ifindex).
+struct SourceRule {
+	Ipv6Prefix from;
+	int ifindex = 0;
+	uint32_t table = 0;
+	bool operator==(const SourceRule &) const = default;
+	// "from 2001:db8::/64 iif eth1 table 200", as `rule list` shows it
+	std::string str() const;
 };
 
 class PinnedMaps {
@@ -60,6 +72,21 @@ public:
 	void del_counters(uint32_t ifindex);
 	std::vector<uint32_t> counted_interfaces() const;
 	CounterValues counters(uint32_t ifindex) const; // summed over CPUs
+
+	// Source rules. Each call changes one entry atomically, so a packet sees
+	// the rule before or after the change, never a mixture.
+	void rule_add(const SourceRule &rule);                 // fails if present
+	void rule_del(const Ipv6Prefix &from, int ifindex);    // fails if absent
+	std::optional<SourceRule> rule(const Ipv6Prefix &from, int ifindex) const;
+	std::vector<SourceRule> rules() const;
+
+	void ensure_table_counters(uint32_t table); // zeroed unless present
+	void del_table_counters(uint32_t table);
+	std::vector<uint32_t> counted_tables() const;
+	TableCounterValues table_counters(uint32_t table) const; // summed over CPUs
+
+	// Makes the set of the router's own addresses exactly addrs.
+	void set_local_addresses(const std::vector<Ipv6Address> &addrs);
 
 	void add_tx_port(uint32_t ifindex);
 	void del_tx_port(uint32_t ifindex);

@@ -1,6 +1,7 @@
 #include "lib/netlink.h"
 
 #include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -50,35 +51,73 @@ Socket open_route_socket()
 	return nl;
 }
 
-// Sends one dump request and calls on_msg for every answer until NLMSG_DONE.
-void dump(uint16_t type, uint8_t family, const std::function<void(const nlmsghdr *)> &on_msg)
+// Sends one dump request (fill_request puts the family header and any
+// attributes after the netlink header) and calls on_msg for every answer
+// until NLMSG_DONE, or until on_msg returns false. With strict, the kernel
+// applies the filters in the request (NETLINK_GET_STRICT_CHK). Returns 0, or
+// the errno the kernel answered with.
+int dump_request(uint16_t type, bool strict, const std::function<void(nlmsghdr *)> &fill_request,
+		 const std::function<bool(const nlmsghdr *)> &on_msg)
 {
 	Socket nl = open_route_socket();
+	int on = 1;
+	if (strict && mnl_socket_setsockopt(nl.get(), NETLINK_GET_STRICT_CHK, &on, sizeof(on)) < 0)
+		throw Error(errno_message("netlink strict checking", errno));
 	std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
 	nlmsghdr *nlh = mnl_nlmsg_put_header(buf.data());
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = static_cast<uint32_t>(time(nullptr));
-	auto *gen = static_cast<rtgenmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
-	gen->rtgen_family = family;
+	const uint32_t seq = static_cast<uint32_t>(time(nullptr));
+	nlh->nlmsg_seq = seq;
+	fill_request(nlh);
 	if (mnl_socket_sendto(nl.get(), nlh, nlh->nlmsg_len) < 0)
 		throw Error(errno_message("netlink send", errno));
 
 	auto cb = [](const nlmsghdr *msg, void *data) -> int {
-		(*static_cast<const std::function<void(const nlmsghdr *)> *>(data))(msg);
-		return MNL_CB_OK;
+		return (*static_cast<const std::function<bool(const nlmsghdr *)> *>(data))(msg) ? MNL_CB_OK : MNL_CB_STOP;
 	};
 	unsigned portid = mnl_socket_get_portid(nl.get());
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(nl.get(), buf.data(), buf.size());
 		if (n < 0)
 			throw Error(errno_message("netlink receive", errno));
-		int rc = mnl_cb_run(buf.data(), n, nlh->nlmsg_seq, portid, cb, const_cast<void *>(static_cast<const void *>(&on_msg)));
+		int rc = mnl_cb_run(buf.data(), n, seq, portid, cb, const_cast<void *>(static_cast<const void *>(&on_msg)));
 		if (rc == MNL_CB_ERROR)
-			throw Error(errno_message("netlink dump", errno));
+			return errno;
 		if (rc == MNL_CB_STOP)
-			return;
+			return 0;
 	}
+}
+
+void dump(uint16_t type, uint8_t family, const std::function<void(const nlmsghdr *)> &on_msg)
+{
+	int err = dump_request(
+		type, false,
+		[&](nlmsghdr *nlh) {
+			auto *gen = static_cast<rtgenmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ifinfomsg)));
+			gen->rtgen_family = family;
+		},
+		[&](const nlmsghdr *msg) {
+			on_msg(msg);
+			return true;
+		});
+	if (err)
+		throw Error(errno_message("netlink dump", err));
+}
+
+// The IPv6 routes of one table; the kernel answers ENOENT when there is no
+// such table.
+int dump_ipv6_table(uint32_t table, const std::function<bool(const nlmsghdr *)> &on_route)
+{
+	return dump_request(
+		RTM_GETROUTE, true,
+		[&](nlmsghdr *nlh) {
+			auto *rtm = static_cast<rtmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+			rtm->rtm_family = AF_INET6;
+			rtm->rtm_table = static_cast<uint8_t>(table < 256 ? table : uint32_t{RT_TABLE_UNSPEC});
+			mnl_attr_put_u32(nlh, RTA_TABLE, table);
+		},
+		on_route);
 }
 
 } // namespace
@@ -230,6 +269,98 @@ std::string interface_name(int ifindex)
 	if (!if_indextoname(static_cast<unsigned>(ifindex), buf))
 		return "if" + std::to_string(ifindex);
 	return buf;
+}
+
+bool table_has_routes(uint32_t table)
+{
+	bool found = false;
+	int err = dump_ipv6_table(table, [&](const nlmsghdr *) {
+		found = true;
+		return false;
+	});
+	if (err == ENOENT)
+		return false;
+	if (err)
+		throw Error(errno_message("cannot read routing table " + std::to_string(table), err));
+	return found;
+}
+
+std::vector<Ipv6Address> local_addresses()
+{
+	std::vector<Ipv6Address> out;
+	int err = dump_ipv6_table(RT_TABLE_LOCAL, [&](const nlmsghdr *nlh) {
+		auto *rtm = static_cast<const rtmsg *>(mnl_nlmsg_get_payload(nlh));
+		if (rtm->rtm_dst_len != 128 || (rtm->rtm_type != RTN_LOCAL && rtm->rtm_type != RTN_ANYCAST))
+			return true;
+		for_each_attr(nlh, sizeof(*rtm), [&](const nlattr *attr) {
+			if (mnl_attr_get_type(attr) == RTA_DST && mnl_attr_get_payload_len(attr) == 16) {
+				Ipv6Address a;
+				std::memcpy(a.data(), mnl_attr_get_payload(attr), 16);
+				out.push_back(a);
+			}
+		});
+		return true;
+	});
+	if (err)
+		throw Error(errno_message("cannot read the local routing table", err));
+	return out;
+}
+
+std::vector<KernelRule> ipv6_rules()
+{
+	std::vector<KernelRule> out;
+	dump(RTM_GETRULE, AF_INET6, [&](const nlmsghdr *nlh) {
+		auto *hdr = static_cast<const fib_rule_hdr *>(mnl_nlmsg_get_payload(nlh));
+		KernelRule r;
+		r.from.len = hdr->src_len;
+		r.table = hdr->table;
+		auto unsupported = [&](const std::string &what) {
+			if (r.unsupported.empty())
+				r.unsupported = what;
+		};
+		if (hdr->action != FR_ACT_TO_TBL)
+			unsupported("action is not a table lookup");
+		if (hdr->flags & FIB_RULE_INVERT)
+			unsupported("'not' (inverted) selector");
+		if (hdr->dst_len)
+			unsupported("destination selector");
+		if (hdr->tos)
+			unsupported("tos selector");
+		for_each_attr(nlh, sizeof(*hdr), [&](const nlattr *attr) {
+			switch (mnl_attr_get_type(attr)) {
+			case FRA_PRIORITY: r.priority = mnl_attr_get_u32(attr); break;
+			case FRA_TABLE: r.table = mnl_attr_get_u32(attr); break;
+			case FRA_SRC:
+				if (mnl_attr_get_payload_len(attr) == 16)
+					std::memcpy(r.from.addr.data(), mnl_attr_get_payload(attr), 16);
+				break;
+			case FRA_IIFNAME: r.iif = mnl_attr_get_str(attr); break;
+			case FRA_PROTOCOL: break; // who installed it: no selector
+			case FRA_SUPPRESS_PREFIXLEN:
+			case FRA_SUPPRESS_IFGROUP:
+				// Always present; ~0 means unset.
+				if (mnl_attr_get_u32(attr) != UINT32_MAX)
+					unsupported("suppress_prefixlength/suppress_ifgroup");
+				break;
+			case FRA_FWMARK:
+			case FRA_FWMASK:
+				if (mnl_attr_get_u32(attr))
+					unsupported("fwmark selector");
+				break;
+			case FRA_OIFNAME: unsupported("oif selector"); break;
+			case FRA_L3MDEV: unsupported("l3mdev"); break;
+			case FRA_UID_RANGE: unsupported("uidrange selector"); break;
+			case FRA_IP_PROTO: unsupported("ipproto selector"); break;
+			case FRA_SPORT_RANGE:
+			case FRA_DPORT_RANGE: unsupported("port selector"); break;
+			case FRA_TUN_ID: unsupported("tun_id selector"); break;
+			case FRA_GOTO: unsupported("goto"); break;
+			default: unsupported("selector (netlink attribute " + std::to_string(mnl_attr_get_type(attr)) + ")");
+			}
+		});
+		out.push_back(std::move(r));
+	});
+	return out;
 }
 
 } // namespace pmtuguard

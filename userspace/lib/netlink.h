@@ -39,6 +39,25 @@ std::string interface_name(int ifindex);
 int interface_index_or_zero(const std::string &name);
 bool interface_exists(int ifindex);
 
+// Whether the kernel has the IPv6 routing table `table` with a route in it.
+bool table_has_routes(uint32_t table);
+
+// The router's own IPv6 addresses, unicast and anycast: its local table.
+std::vector<Ipv6Address> local_addresses();
+
+// One `ip -6 rule` and what pmtuguard can make of it.
+struct KernelRule {
+	uint32_t priority = 0;
+	Ipv6Prefix from{{}, 0}; // ::/0 for "from all"
+	std::string iif;        // empty: any interface
+	uint32_t table = 0;
+	// The first thing the rule selects on or does beyond "from PREFIX [iif
+	// DEV] lookup TABLE"; empty when there is none.
+	std::string unsupported;
+};
+
+std::vector<KernelRule> ipv6_rules();
+
 // Tells when an IPv6 address appears, goes or changes state anywhere
 // (RTNLGRP_IPV6_IFADDR), so the PTB source addresses can be refreshed.
 class AddressMonitor {

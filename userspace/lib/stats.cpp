@@ -19,6 +19,7 @@ std::vector<std::pair<std::string, double>> shown_counters(const CounterValues &
 	for (const auto &info : counter_infos())
 		out.emplace_back(std::string(info.name), static_cast<double>(v[info.id]));
 	out.emplace_back("passed_packets", static_cast<double>(sum_with_prefix(v, kPassedPrefix)));
+	out.emplace_back("dropped_packets", static_cast<double>(sum_with_prefix(v, kDroppedPrefix)));
 	out.emplace_back("ptb_suppressed", static_cast<double>(sum_with_prefix(v, kSuppressedPrefix)));
 	return out;
 }
@@ -45,6 +46,15 @@ nlohmann::json interface_header(const InterfaceStats &i)
 }
 
 } // namespace
+
+std::vector<TableStats> collect_table_stats(const PinnedMaps &maps)
+{
+	std::vector<TableStats> out;
+	for (uint32_t table : maps.counted_tables())
+		out.push_back({table, maps.table_counters(table)});
+	std::sort(out.begin(), out.end(), [](const auto &a, const auto &b) { return a.table < b.table; });
+	return out;
+}
 
 StatsSnapshot collect_stats(const std::string &pin_dir, const std::vector<std::string> &only)
 {
@@ -75,6 +85,7 @@ StatsSnapshot collect_stats(const std::string &pin_dir, const std::vector<std::s
 		}
 		snap.interfaces = std::move(kept);
 	}
+	snap.tables = collect_table_stats(maps);
 	return snap;
 }
 
@@ -89,7 +100,14 @@ nlohmann::json stats_json(const StatsSnapshot &snap)
 		j["counters"] = counters;
 		ifaces.push_back(j);
 	}
-	return {{"interfaces", ifaces}};
+	nlohmann::json tables = nlohmann::json::array();
+	for (const auto &t : snap.tables) {
+		nlohmann::json counters = nlohmann::json::object();
+		for (const auto &info : table_counter_infos())
+			counters[std::string(info.name)] = t.counters[info.id];
+		tables.push_back({{"table", t.table}, {"counters", counters}});
+	}
+	return {{"interfaces", ifaces}, {"tables", tables}};
 }
 
 std::string stats_text(const StatsSnapshot &snap)
@@ -103,6 +121,15 @@ std::string stats_text(const StatsSnapshot &snap)
 			char line[128];
 			std::snprintf(line, sizeof(line), "  %-30s %20llu\n", name.c_str(),
 				      static_cast<unsigned long long>(value));
+			out << line;
+		}
+	}
+	for (const auto &t : snap.tables) {
+		out << "table " << t.table << " (source rules)\n";
+		for (const auto &info : table_counter_infos()) {
+			char line[128];
+			std::snprintf(line, sizeof(line), "  %-30s %20llu\n", std::string(info.name).c_str(),
+				      static_cast<unsigned long long>(t.counters[info.id]));
 			out << line;
 		}
 	}
