@@ -55,9 +55,12 @@ static __always_inline int pg_hand_to_tc(struct xdp_md *ctx, const struct pg_rou
  * ipv6_dst). Returns TC_ACT_REDIRECT. */
 static __always_inline int pg_forward_neigh(struct ipv6hdr *ip6, __u32 egress, const __u8 *nexthop)
 {
-	struct bpf_redir_neigh nh = { .nh_family = AF_INET6 };
+	/* Filled field by field: an initializer would become a .rodata map,
+	 * which the control plane cannot pin and reuse. */
+	struct bpf_redir_neigh nh;
 
 	ip6->hop_limit--;
+	nh.nh_family = AF_INET6;
 	__builtin_memcpy(nh.ipv6_nh, nexthop, 16);
 	return bpf_redirect_neigh(egress, &nh, sizeof(nh), 0);
 }
