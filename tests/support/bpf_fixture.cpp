@@ -140,8 +140,9 @@ CounterDeltas operator+(CounterDeltas a, const CounterDeltas &b)
 void expect_counter_invariants(const CounterValues &v)
 {
 	EXPECT_EQ(v[PG_CNT_RX_PACKETS],
-		  v[PG_CNT_FORWARDED] + sum_with_prefix(v, kPassedPrefix) + v[PG_CNT_OVERSIZE])
-		<< "rx_packets must equal forwarded_packets + passed_* + oversize_packets";
+		  v[PG_CNT_FORWARDED] + sum_with_prefix(v, kPassedPrefix) + sum_with_prefix(v, kDroppedPrefix) +
+			  v[PG_CNT_OVERSIZE])
+		<< "rx_packets must equal forwarded_packets + passed_* + dropped_* + oversize_packets";
 	EXPECT_EQ(v[PG_CNT_OVERSIZE], v[PG_CNT_PTB_SENT] + sum_with_prefix(v, kSuppressedPrefix))
 		<< "oversize_packets must equal ptb_sent + ptb_suppressed_*";
 }

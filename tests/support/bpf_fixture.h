@@ -87,7 +87,7 @@ struct XdpCase {
 // counter invariants) as a GoogleTest failure naming the case.
 void expect_case(XdpDatapath &dp, const XdpCase &c);
 
-// rx_packets = forwarded + sum(passed_*) + oversize_packets and
+// rx_packets = forwarded + sum(passed_*) + sum(dropped_*) + oversize_packets and
 // oversize_packets = ptb_sent + sum(ptb_suppressed_*), the partition abi.h
 // promises for every frame.
 void expect_counter_invariants(const CounterValues &values);
