@@ -44,6 +44,9 @@ Skeleton load_skeleton(const std::string &pin_dir)
 		throw Error(errno_message("cannot open the BPF object", errno));
 	bpf_map *map;
 	bpf_object__for_each_map(map, skel->obj) {
+		// .rodata and friends hold no state, and bpffs refuses names with a dot.
+		if (bpf_map__is_internal(map))
+			continue;
 		std::string path = maps_dir(pin_dir) + "/" + bpf_map__name(map);
 		if (bpf_map__set_pin_path(map, path.c_str()) != 0)
 			throw Error("cannot set pin path " + path);
