@@ -50,6 +50,13 @@ Skeleton load_skeleton(const std::string &pin_dir)
 		std::string path = maps_dir(pin_dir) + "/" + bpf_map__name(map);
 		if (bpf_map__set_pin_path(map, path.c_str()) != 0)
 			throw Error("cannot set pin path " + path);
+		// The kernel adds BPF_F_RDONLY_PROG to every devmap it creates (and
+		// refuses it from us at creation), while libbpf 1.1 reuses a pinned
+		// map only if the flags match exactly: claim it only to reuse one.
+		auto type = bpf_map__type(map);
+		std::error_code ec;
+		if ((type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH) && fs::exists(path, ec))
+			bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_RDONLY_PROG);
 	}
 	int err = pmtuguard_bpf__load(skel.get());
 	if (err)
