@@ -258,7 +258,11 @@ void Datapath::attach(const AttachOptions &opts)
 			std::error_code e;
 			fs::remove_all(dir, e);
 		});
-		undo.add([&maps, ifindex] { remove_iface_state(maps, ifindex); });
+		// Opens the maps afresh: the undo runs after `maps` is destroyed.
+		undo.add([pin_dir = pin_dir_, ifindex] {
+			PinnedMaps pinned(pin_dir);
+			remove_iface_state(pinned, ifindex);
+		});
 		configure_interface(maps, ifindex, opts);
 
 		auto create_link = [&](Hook hook, int prog_fd, bpf_attach_type type, uint32_t flags) {
