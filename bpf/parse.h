@@ -13,7 +13,7 @@ struct pg_pkt {
 	__u32 ip_len;      /* payload length + 40: the IPv6 packet as the sender sized it */
 	__u32 l4_off;      /* upper-layer header offset from the frame start, 0 if not reached */
 	__u16 vlan_id;     /* outer tag, 0 when untagged */
-	__u8 l4_proto;     /* next header after the extension headers */
+	__u8 l4_proto;     /* next header after the extension headers; Fragment for a later fragment */
 	__u8 icmp_type;    /* valid when l4_proto is ICMPv6 and l4_off != 0 */
 };
 
@@ -54,6 +54,9 @@ static __always_inline int pg_parse_l2(void *data, void *data_end, struct pg_pkt
  * Walks hop-by-hop, routing, fragment, destination options and AH headers.
  * A chain longer than the bound, or a later fragment, leaves the upper layer
  * unknown (l4_off = 0); the packet is still routable, like in the kernel.
+ * A later fragment sets l4_proto to Fragment, telling the two apart: only
+ * the first can hide an ICMPv6 error from the walk (the kernel's walk has
+ * no bound). See pg_upper_layer_unknown().
  */
 static __always_inline void pg_walk_ext_headers(void *data, void *data_end, struct pg_pkt *pkt)
 {
@@ -75,8 +78,10 @@ static __always_inline void pg_walk_ext_headers(void *data, void *data_end, stru
 			return;
 		if (nexthdr == IPPROTO_FRAGMENT) {
 			/* Only the first fragment carries the upper-layer header. */
-			if ((*(__be16 *)(hdr + 2) & bpf_htons(0xfff8)) != 0)
+			if ((*(__be16 *)(hdr + 2) & bpf_htons(0xfff8)) != 0) {
+				pkt->l4_proto = IPPROTO_FRAGMENT;
 				return;
+			}
 			len = 8;
 		} else if (nexthdr == IPPROTO_AH) {
 			len = ((__u32)hdr[1] + 2) * 4;
@@ -103,6 +108,15 @@ upper_layer:
 		}
 		pkt->icmp_type = icmp[0];
 	}
+}
+
+/* The walk stopped short of the upper layer, which may be an ICMPv6 error
+ * (or starts past PG_MAX_EXT_OFFSET, which the walk does not look at). A
+ * global function, verified once on its own: inlined, the branch on l4_proto
+ * multiplies the states the verifier explores in everything after it. */
+__noinline int pg_upper_layer_unknown(__u32 l4_off, __u32 l4_proto)
+{
+	return !l4_off && l4_proto != IPPROTO_FRAGMENT;
 }
 
 static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len, struct pg_pkt *pkt)

@@ -58,6 +58,8 @@
 	X(PTB_SUPP_RATE_LIMIT, "ptb_suppressed_rate_limit", "PTB withheld: per-source rate limit") \
 	X(PTB_SUPP_GLOBAL_LIMIT, "ptb_suppressed_global_limit", "PTB withheld: global rate cap")  \
 	X(PTB_SUPP_ICMP_ERROR, "ptb_suppressed_icmp_error", "PTB withheld: invoking packet is an ICMPv6 error") \
+	X(PTB_SUPP_UNKNOWN_UPPER, "ptb_suppressed_unknown_upper_layer",                           \
+	  "PTB withheld: more extension headers than pmtuguard walks (8, or past 1 KiB), so it may be an ICMPv6 error") \
 	X(PTB_SUPP_BAD_SOURCE, "ptb_suppressed_bad_source",                                       \
 	  "PTB withheld: source unspecified, multicast, loopback or v4-mapped")                   \
 	X(PTB_SUPP_OBSERVE, "ptb_suppressed_observe", "PTB withheld: observe mode, packet passed to the kernel") \
