@@ -72,11 +72,13 @@ static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int
 	return bpf_skb_change_head(ctx, bytes, 0);
 }
 
-/* Cut or extend the frame from cur_len to exactly len bytes. */
-static __always_inline int ctx_set_len(void *ctx, const enum pg_hook hook, __u32 cur_len, __u32 len)
+/* Cut or extend the frame to exactly len bytes. In XDP that counts any
+ * fragments past the linear part (BPF_PROG_TEST_RUN hands over such frames
+ * even to a program that is not frags-aware). */
+static __always_inline int ctx_set_len(void *ctx, const enum pg_hook hook, __u32 len)
 {
 	if (hook == PG_HOOK_XDP)
-		return bpf_xdp_adjust_tail(ctx, (int)len - (int)cur_len);
+		return bpf_xdp_adjust_tail(ctx, (int)len - (int)bpf_xdp_get_buff_len(ctx));
 	return bpf_skb_change_tail(ctx, len, 0);
 }
 

@@ -77,7 +77,7 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 {
 	struct pg_pseudo_hdr ph = {};
 	__u8 old_dst[ETH_ALEN], old_src[ETH_ALEN];
-	__u32 l2_len = pkt->l2_len, frame_len;
+	__u32 l2_len = pkt->l2_len;
 	void *data, *data_end, *l2_old, *ip;
 	struct ipv6hdr *ip6;
 	struct pg_icmp6_ptb *icmp;
@@ -90,10 +90,9 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 	__builtin_memcpy(old_dst, pkt->eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(old_src, pkt->eth->h_source, ETH_ALEN);
 
-	frame_len = ctx_len(ctx, hook);
 	if (ctx_grow_head(ctx, hook, PG_PTB_GROW))
 		return -1;
-	if (ctx_set_len(ctx, hook, frame_len + PG_PTB_GROW, l2_len + PG_IPV6_MIN_MTU))
+	if (ctx_set_len(ctx, hook, l2_len + PG_IPV6_MIN_MTU))
 		return -1;
 	if (ctx_pull(ctx, hook, l2_len + PG_IPV6_MIN_MTU))
 		return -1;
