@@ -243,6 +243,13 @@ void Datapath::attach(const AttachOptions &opts)
 			fs::remove_all(dir, e);
 		});
 	}
+	if (!fs::exists(links_dir(), ec)) {
+		// Runs after the interfaces' undo steps; removes the directory only if empty.
+		undo.add([dir = links_dir()] {
+			std::error_code e;
+			fs::remove(dir, e);
+		});
+	}
 
 	Skeleton skel = load_skeleton(pin_dir_);
 	PinnedMaps maps(pin_dir_);
