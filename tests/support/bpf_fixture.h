@@ -16,7 +16,7 @@
 //       .input = frame,
 //       .action = XDP_TX,
 //       .output = expected_ptb(frame, ip6("2001:db8:1::1"), 1280),
-//       .counters = kPtbSent,
+//       .counters = oversize(PG_CNT_PTB_SENT),
 //   });
 #include <linux/bpf.h>
 
