@@ -327,7 +327,9 @@ void Datapath::detach_all()
 {
 	require_root();
 	std::error_code ec;
-	if (!fs::exists(pin_dir_, ec) || fs::is_empty(pin_dir_, ec))
+	// Not "is the pin dir empty": a fresh bpffs already holds the kernel's
+	// maps.debug and progs.debug.
+	if (!fs::exists(links_dir(), ec) && !fs::exists(maps_dir(pin_dir_), ec))
 		throw Error("nothing is attached under " + pin_dir_);
 	fs::remove_all(links_dir(), ec);
 	fs::remove_all(maps_dir(pin_dir_), ec);
