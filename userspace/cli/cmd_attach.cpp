@@ -58,11 +58,10 @@ void register_attach(CLI::App &app, GlobalOptions &g)
 	attach->add_option("interfaces", opts->interfaces, "interfaces")->required();
 	attach->add_option("--mode", *mode, "native | generic | tc")->capture_default_str();
 	attach->add_flag("--observe", opts->observe, "count everything, emit nothing, pass packets to the kernel");
-	attach->callback([opts, mode] {
+	// One callback: CLI11's callback() and final_callback() set the same slot,
+	// so a second one silently replaced the first (and --mode was ignored).
+	attach->callback([&g, opts, mode] {
 		opts->mode = parse_mode(*mode);
-		(void)0;
-	});
-	attach->final_callback([&g, opts] {
 		Datapath(g.pin_dir).attach(*opts);
 	});
 
