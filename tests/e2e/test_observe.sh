@@ -9,7 +9,7 @@ e2e_lab_up
 lab_pmtuguard attach --observe r-h1 r-h2 || fail "attach --observe r-h1 r-h2"
 observe=$(lab_pmtuguard -j status | /usr/bin/python3 -c '
 import json, sys
-print(sorted(a["interface"] for a in json.load(sys.stdin)["attachments"] if a["observe"]))')
+print(sorted({a["interface"] for a in json.load(sys.stdin)["attachments"] if a["observe"]}))')
 expect_eq "interfaces in observe mode (status -j)" "['r-h1', 'r-h2']" "$observe"
 
 kernel_ptbs_before=$(kernel_counter r Icmp6OutPktTooBigs)
