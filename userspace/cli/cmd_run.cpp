@@ -30,7 +30,7 @@ public:
 	void start()
 	{
 		Config config = load_config(config_path_);
-		Plan plan = plan_changes(config, read_running_state(dp_));
+		Plan plan = plan_changes(config, read_running_state(dp_), interface_index_or_zero);
 		server_ = std::make_unique<MetricsServer>(config.listen, renderer());
 		apply(plan);
 		config_ = std::move(config);
@@ -46,7 +46,7 @@ public:
 		spdlog::info("SIGHUP: reloading {}", config_path_);
 		try {
 			Config next = load_config(config_path_);
-			Plan plan = plan_changes(next, read_running_state(dp_));
+			Plan plan = plan_changes(next, read_running_state(dp_), interface_index_or_zero);
 			std::unique_ptr<MetricsServer> new_server;
 			if (!(next.listen == config_.listen))
 				new_server = std::make_unique<MetricsServer>(next.listen, renderer());

@@ -17,6 +17,7 @@ struct Grouping {
 };
 constexpr Grouping kGroupings[] = {
 	{kPassedPrefix, "passed_packets", "packets handed to the kernel untouched, by reason"},
+	{kDroppedPrefix, "dropped_packets", "packets dropped without a Packet Too Big, by reason"},
 	{kSuppressedPrefix, "ptb_suppressed", "oversize packets not answered with a Packet Too Big, by reason"},
 };
 
@@ -168,12 +169,15 @@ std::string render_metrics(const MetricsInput &in)
 			 {"observe", a.observe ? "true" : "false"},
 			 {"prog_id", std::to_string(a.prog_id)}},
 			1);
-	if (in.stats)
-		for (const auto &iface : in.stats->interfaces)
-			render_interface(out, iface);
-	for (const auto &r : in.rules)
-		out.add(counter_family("rule_packets"), "counter", "packets routed by source rules, by table and result",
-			{{"table", r.table}, {"result", r.result}}, r.packets);
+	if (!in.stats)
+		return out.str();
+	for (const auto &iface : in.stats->interfaces)
+		render_interface(out, iface);
+	for (const auto &t : in.stats->tables)
+		for (const auto &info : table_counter_infos())
+			out.add(counter_family("rule_packets"), "counter",
+				"packets whose source rule chose this routing table, by result",
+				{{"table", std::to_string(t.table)}, {"result", std::string(info.name)}}, t.counters[info.id]);
 	return out.str();
 }
 

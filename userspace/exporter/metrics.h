@@ -2,7 +2,6 @@
 // The Prometheus text exposition of a datapath: rendered from the same
 // StatsSnapshot `stats -j` prints and from the counter table in abi.h, so the
 // two always agree and a new counter shows up in both without more code.
-#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,18 +11,9 @@
 
 namespace pmtuguard {
 
-// Packets matched by one source rule, by outcome. Nothing fills it until the
-// source-rule API lands in userspace/lib; collect_metrics() is where it will.
-struct RuleCounter {
-	std::string table;
-	std::string result;
-	uint64_t packets = 0;
-};
-
 struct MetricsInput {
 	std::optional<StatsSnapshot> stats; // nullopt: no datapath pinned
 	std::vector<Attachment> attachments;
-	std::vector<RuleCounter> rules;
 	std::string version;
 };
 

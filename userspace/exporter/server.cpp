@@ -1,6 +1,7 @@
 #include "exporter/server.h"
 
 #include <cerrno>
+#include <chrono>
 
 #include <httplib.h>
 #include <spdlog/spdlog.h>
@@ -30,6 +31,10 @@ MetricsServer::MetricsServer(const ListenAddress &listen, std::function<std::str
 		throw Error(errno ? errno_message("cannot listen on " + listen_.str(), errno)
 				  : "cannot listen on " + listen_.str());
 	thread_ = std::thread([this] { server_->listen_after_bind(); });
+	// httplib's stop() does nothing to a server not yet listening, and the
+	// thread would then never end: return only once it listens.
+	while (!server_->is_running())
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 MetricsServer::~MetricsServer()

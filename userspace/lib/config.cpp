@@ -11,6 +11,7 @@
 
 #include "lib/datapath.h"
 #include "lib/netlink.h"
+#include "lib/rules.h"
 
 namespace pmtuguard {
 namespace {
@@ -165,12 +166,29 @@ void read_mtu(const Reader &r, const toml::table &root, Config &config)
 void read_source_rules(const Reader &r, const toml::table &root, Config &config)
 {
 	for (const toml::table *t : r.tables(root, "source_rule")) {
-		r.only_keys(*t, {"from", "table"}, "[[source_rule]]");
+		r.only_keys(*t, {"from", "iif", "table"}, "[[source_rule]]");
 		SourceRuleConfig rule;
 		const toml::node &from = r.required(*t, "from", "[[source_rule]]");
 		rule.line = from.source().begin.line;
 		rule.from = r.prefix(from, "from");
-		rule.table = r.integer(r.required(*t, "table", "[[source_rule]]"), 1, UINT32_MAX, "table");
+		if (auto *iif = t->get("iif"))
+			rule.iif = r.string(*iif, "iif");
+		const toml::node &table = r.required(*t, "table", "[[source_rule]]");
+		if (table.is_integer())
+			rule.table = r.integer(table, 1, UINT32_MAX, "routing table id");
+		else
+			try {
+				rule.table = parse_table_id(r.string(table, "table"));
+			} catch (const ConfigError &) {
+				throw;
+			} catch (const Error &e) {
+				r.fail(table.source(), e.what());
+			}
+		for (const auto &other : config.source_rules)
+			if (other.from == rule.from && other.iif == rule.iif)
+				r.fail(from.source(), "source rule from " + rule.from.str() +
+							      (rule.iif.empty() ? "" : " iif " + rule.iif) +
+							      " given twice (first on line " + std::to_string(other.line) + ")");
 		config.source_rules.push_back(rule);
 	}
 }
@@ -252,11 +270,18 @@ Config parse_config(std::string_view text, const std::string &path)
 	return config;
 }
 
-void check_interfaces_exist(const Config &config)
+void check_against_system(const Config &config)
 {
 	for (const auto &iface : config.interfaces)
 		if (!interface_index_or_zero(iface.name))
 			throw ConfigError(config.where(iface.line) + "unknown interface '" + iface.name + "'");
+	for (const auto &rule : config.source_rules) {
+		if (!rule.iif.empty() && !interface_index_or_zero(rule.iif))
+			throw ConfigError(config.where(rule.line) + "unknown interface '" + rule.iif + "'");
+		if (!table_has_routes(rule.table))
+			throw ConfigError(config.where(rule.line) + "routing table " + std::to_string(rule.table) +
+					  " has no IPv6 route (or does not exist)");
+	}
 }
 
 Config load_config(const std::string &path)
@@ -267,7 +292,7 @@ Config load_config(const std::string &path)
 	std::stringstream text;
 	text << in.rdbuf();
 	Config config = parse_config(text.str(), path);
-	check_interfaces_exist(config);
+	check_against_system(config);
 	return config;
 }
 

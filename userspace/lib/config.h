@@ -37,11 +37,12 @@ struct MtuConfig {
 	unsigned line = 0;
 };
 
-// Parsed and validated; applied once the source-rule API is in userspace/lib
-// (until then the daemon refuses a config that has any).
+// Packets from `from` (arriving on iif, or on any interface) are routed in
+// `table`, as `pmtuguard rule add` does.
 struct SourceRuleConfig {
 	Ipv6Prefix from;
-	unsigned table = 0;
+	std::string iif; // empty: any interface
+	uint32_t table = 0;
 	unsigned line = 0;
 };
 
@@ -64,8 +65,9 @@ public:
 
 // Syntax, keys, types and values; path only names the text in messages.
 Config parse_config(std::string_view text, const std::string &path);
-// Interfaces the config names must exist on this machine.
-void check_interfaces_exist(const Config &config);
+// What the config names must exist on this machine: its interfaces, and
+// routing tables with IPv6 routes for its source rules.
+void check_against_system(const Config &config);
 // Reads, parses and checks the file.
 Config load_config(const std::string &path);
 

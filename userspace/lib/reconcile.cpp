@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "lib/rules.h"
+
 namespace pmtuguard {
 namespace {
 
@@ -53,6 +55,7 @@ RunningState read_running_state(const Datapath &dp)
 	if (maps_pinned(dp.pin_dir())) {
 		PinnedMaps maps(dp.pin_dir());
 		running.mtu = maps.mtu_list();
+		running.rules = maps.rules();
 		running.settings = maps.settings();
 	}
 	return running;
@@ -61,7 +64,7 @@ RunningState read_running_state(const Datapath &dp)
 bool Plan::empty() const
 {
 	return attach.empty() && reconfigure.empty() && detach.empty() && mtu_set.empty() && mtu_del.empty() &&
-	       !settings;
+	       rules_add.empty() && rules_del.empty() && !settings;
 }
 
 std::vector<std::string> Plan::describe() const
@@ -75,6 +78,10 @@ std::vector<std::string> Plan::describe() const
 		out.push_back("mtu " + e.prefix.str() + " " + std::to_string(e.mtu));
 	for (const auto &p : mtu_del)
 		out.push_back("mtu del " + p.str());
+	for (const auto &r : rules_del)
+		out.push_back("rule del " + r.str());
+	for (const auto &r : rules_add)
+		out.push_back("rule add " + r.str());
 	if (settings)
 		out.push_back("limits: source /" + std::to_string(settings->source_prefix_len) + " " +
 			      std::to_string(settings->source_rate) + "/s burst " + std::to_string(settings->source_burst) +
@@ -85,13 +92,9 @@ std::vector<std::string> Plan::describe() const
 	return out;
 }
 
-Plan plan_changes(const Config &desired, const RunningState &running)
+Plan plan_changes(const Config &desired, const RunningState &running,
+		  const std::function<int(const std::string &)> &ifindex_of)
 {
-	// The hook for source rules: plan them here once userspace/lib can write them.
-	if (!desired.source_rules.empty())
-		throw ConfigError(desired.where(desired.source_rules.front().line) +
-				  "source rules are not supported by this version of the daemon yet");
-
 	Plan plan;
 	for (const auto &iface : desired.interfaces) {
 		const Attachment *a = find_attachment(running, iface.name);
@@ -124,6 +127,27 @@ Plan plan_changes(const Config &desired, const RunningState &running)
 			plan.mtu_del.push_back(e.prefix);
 	}
 
+	std::vector<SourceRule> wanted_rules;
+	for (const auto &r : desired.source_rules) {
+		SourceRule rule{r.from, 0, r.table};
+		if (!r.iif.empty() && !(rule.ifindex = ifindex_of(r.iif)))
+			throw ConfigError(desired.where(r.line) + "unknown interface '" + r.iif + "'");
+		wanted_rules.push_back(rule);
+	}
+	auto same_key = [](const SourceRule &a, const SourceRule &b) { return a.from == b.from && a.ifindex == b.ifindex; };
+	for (const auto &rule : wanted_rules) {
+		auto it = std::find_if(running.rules.begin(), running.rules.end(),
+				       [&](const auto &e) { return same_key(e, rule); });
+		if (it != running.rules.end() && it->table == rule.table)
+			continue;
+		if (it != running.rules.end())
+			plan.rules_del.push_back(*it);
+		plan.rules_add.push_back(rule);
+	}
+	for (const auto &e : running.rules)
+		if (std::none_of(wanted_rules.begin(), wanted_rules.end(), [&](const auto &r) { return same_key(r, e); }))
+			plan.rules_del.push_back(e);
+
 	if (!running.settings || !same_settings(*running.settings, desired.limits))
 		plan.settings = desired.limits;
 	return plan;
@@ -151,6 +175,10 @@ void apply_plan(Datapath &dp, const Plan &plan)
 		maps.mtu_set(e.prefix, e.mtu);
 	for (const auto &p : plan.mtu_del)
 		maps.mtu_del(p);
+	for (const auto &r : plan.rules_del)
+		del_source_rule(maps, r.from, r.ifindex);
+	for (const auto &r : plan.rules_add)
+		add_source_rule(maps, r);
 	for (const auto &opts : plan.reconfigure)
 		dp.reconfigure(opts);
 	if (!plan.detach.empty())

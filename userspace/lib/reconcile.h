@@ -2,6 +2,7 @@
 // What the daemon does with a configuration: compare it with what runs, make
 // a plan, and apply the plan. Planning is pure and refuses what a reload must
 // not do, so a config is judged as a whole before anything changes.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ namespace pmtuguard {
 struct RunningState {
 	std::vector<Attachment> attachments;
 	std::vector<MtuPolicyEntry> mtu;
+	std::vector<SourceRule> rules;
 	std::optional<pg_settings> settings; // nullopt: no maps pinned yet
 };
 
@@ -26,6 +28,8 @@ struct Plan {
 	std::vector<std::string> detach;        // attached, no longer in the config
 	std::vector<MtuPolicyEntry> mtu_set;    // new or changed
 	std::vector<Ipv6Prefix> mtu_del;
+	std::vector<SourceRule> rules_add;
+	std::vector<SourceRule> rules_del;      // a changed table: deleted, then added
 	std::optional<pg_settings> settings;
 
 	bool empty() const;
@@ -34,8 +38,10 @@ struct Plan {
 };
 
 // Throws ConfigError (file:line) for a change that would need an interface
-// detached and attached again (a new mode).
-Plan plan_changes(const Config &desired, const RunningState &running);
+// detached and attached again (a new mode). ifindex_of resolves the iif of
+// source rules (0: no such interface).
+Plan plan_changes(const Config &desired, const RunningState &running,
+		  const std::function<int(const std::string &)> &ifindex_of);
 
 // Attachments first, all or none; then the maps; detaches last.
 void apply_plan(Datapath &dp, const Plan &plan);
