@@ -11,6 +11,10 @@ struct GlobalOptions {
 	bool json = false;
 };
 
+// The whole command line on app, options bound to g. main() parses and
+// runs it; tools/fuzz/fuzz_cli parses it with every callback disarmed.
+void build_app(CLI::App &app, GlobalOptions &g);
+
 void register_attach(CLI::App &app, GlobalOptions &g);
 void register_mtu(CLI::App &app, GlobalOptions &g);
 void register_rule(CLI::App &app, GlobalOptions &g);
