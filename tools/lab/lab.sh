@@ -51,9 +51,8 @@ LAB_R_H2B_ADDR=2001:db8:3::1
 LAB_H2B_ADDR=2001:db8:3::2
 LAB_TUNNEL_MTU=1280
 LAB_LINK_MTU=1500
-
-# Interface names live inside the namespaces, so they need no prefix.
-LAB_R_IFACES=(r-h1 r-h2 r-h2b)
+# Interface names (h1-r, r-h1, r-h2, r-h2b, h2-r, h2-rb) live inside the
+# namespaces, so they need no prefix.
 
 lab_ns() { # NODE -> namespace name
 	case "$1" in
@@ -97,19 +96,23 @@ lab_send_udp() { # send_udp.py ARGS...
 # Starts dumpcap in NODE and returns once it captures; the pid goes into the
 # variable named VAR. It stops by itself after LAB_CAPTURE_SECONDS (default 120).
 lab_capture_start() { # VAR NODE IFACE FILTER FILE
-	local var=$1 node=$2 iface=$3 filter=$4 file=$5 ns i
+	local var=$1 node=$2 iface=$3 filter=$4 file=$5 ns
 	ns=$(lab_ns "$node") || return 1
+	rm -f "$file"
 	ip netns exec "$ns" dumpcap -q -i "$iface" -f "$filter" -a "duration:${LAB_CAPTURE_SECONDS:-120}" \
 		-w "$file" 2>"$file.log" &
 	printf -v "$var" %s "$!"
-	for i in $(seq 100); do
-		if grep -q "^Capturing on" "$file.log" 2>/dev/null; then
-			sleep 0.3 # the socket is open; give the filter a moment too
+	for _ in $(seq 100); do
+		kill -0 "$!" 2>/dev/null || break
+		# dumpcap writes the file's header once the device is open ("Capturing
+		# on" comes earlier, even for a device that does not exist).
+		if [ -s "$file" ]; then
+			sleep 0.3 # give the filter a moment too
 			return 0
 		fi
-		kill -0 "$!" 2>/dev/null || break
 		sleep 0.1
 	done
+	kill "$!" 2>/dev/null || true
 	echo "lab: dumpcap on $node/$iface did not start: $(tr '\n' ' ' <"$file.log")" >&2
 	return 1
 }
