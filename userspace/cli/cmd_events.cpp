@@ -39,6 +39,7 @@ void stream_events(const GlobalOptions &g, unsigned count)
 			next_loss += kLossEvery;
 		}
 	}
+	reader.drain(); // what was recorded before the stop is shown, not left behind
 	show_loss(true);
 }
 

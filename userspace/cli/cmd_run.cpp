@@ -51,11 +51,13 @@ public:
 			if (!(next.listen == config_.listen))
 				new_server = std::make_unique<MetricsServer>(next.listen, renderer());
 			apply(plan);
+			size_t changes = plan.describe().size() + (new_server ? 1 : 0);
 			if (new_server) {
 				server_ = std::move(new_server);
 				spdlog::info("metrics now on http://{}/metrics", server_->address().str());
 			}
 			config_ = std::move(next);
+			spdlog::info("reloaded: {} change(s)", changes);
 		} catch (const Error &e) {
 			spdlog::error("reload rejected, nothing changed: {}", e.what());
 		}

@@ -183,4 +183,11 @@ void EventReader::poll(int timeout_ms)
 		throw Error(errno_message("reading the event ring", rc));
 }
 
+void EventReader::drain()
+{
+	int rc = ring_buffer__consume(ring_);
+	if (rc < 0)
+		throw Error(errno_message("reading the event ring", rc));
+}
+
 } // namespace pmtuguard

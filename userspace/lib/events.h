@@ -60,6 +60,8 @@ public:
 
 	// Waits up to timeout_ms, hands every pending event to on_event.
 	void poll(int timeout_ms);
+	// Hands what is in the ring now to on_event, without waiting.
+	void drain();
 
 private:
 	static int on_sample(void *ctx, void *data, size_t size);

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# The Prometheus exporter: `pmtuguard serve` on the router, checked by
+# promtool, compared with `stats -j`, and scraped by a real Prometheus server
+# (run here on the router's loopback, with its own config and data dir).
+source "$(dirname "$0")/../support/e2e.sh"
+source "$(dirname "$0")/../support/monitoring.sh"
+
+for tool in prometheus promtool curl; do
+	command -v "$tool" >/dev/null || fail "$tool missing (bash tools/setup.sh)"
+done
+e2e_lab_up
+lab_pmtuguard attach r-h1 r-h2 || fail "attach r-h1 r-h2"
+mon_start_in_r serve_pid "$E2E_TMP/serve.log" "$PMTUGUARD" --pin-dir "$LAB_PIN_DIR" serve \
+	--listen "[::1]:$MON_METRICS_PORT"
+mon_wait_log "serve" "$E2E_TMP/serve.log" 'serving http' 1 30 "$serve_pid"
+
+# Some traffic of every kind first, so the comparisons below compare numbers
+# that are not all zero.
+lab_send_udp --size 1400 --count 3 || fail "scapy send"
+mon_send_ptb_from_h2 1000 2 || fail "scapy PTB from h2"
+
+mon_scrape >"$E2E_TMP/metrics.txt" || fail "GET /metrics"
+out=$(promtool check metrics <"$E2E_TMP/metrics.txt" 2>&1) || fail "promtool check metrics: $out"
+ok "promtool check metrics passes"
+for family in pmtuguard_ipv6_packets_total pmtuguard_forwarded_packets_total pmtuguard_passed_packets_total \
+	pmtuguard_oversize_packets_total pmtuguard_ptb_sent_total pmtuguard_ptb_suppressed_total \
+	pmtuguard_ptb_received_total pmtuguard_ptb_received_mtu_bytes pmtuguard_ptb_received_below_minimum_total \
+	pmtuguard_attached_info pmtuguard_build_info pmtuguard_events_lost_total; do
+	grep -q "^# TYPE $family " "$E2E_TMP/metrics.txt" || fail "family $family missing"
+done
+ok "the required families are there"
+
+# The same numbers as `stats -j`: read the two until the counters stand still
+# around the scrape (the kernel's own ND and MLD traffic may move them).
+compare_with_stats() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import json, re, sys
+stats = json.load(open(sys.argv[1]))
+samples = {}
+for line in open(sys.argv[2]):
+    m = re.match(r'^(\w+)(?:\{(.*)\})? (\d+)$', line.strip())
+    if m:
+        labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', m.group(2) or "")))
+        samples[(m.group(1), labels)] = int(m.group(3))
+groups = {"passed_": "passed_packets", "dropped_": "dropped_packets", "ptb_suppressed_": "ptb_suppressed"}
+checked = 0
+for iface in stats["interfaces"]:
+    name = iface["name"]
+    for counter, value in iface["counters"].items():
+        if counter in groups.values():  # a total: the sum of its family
+            got = sum(v for (f, l), v in samples.items()
+                      if f == f"pmtuguard_{counter}_total" and ("interface", name) in l)
+        elif counter == "ptb_received_mtu_sum":
+            got = samples.get(("pmtuguard_ptb_received_mtu_bytes_sum", (("interface", name),)))
+        elif counter.startswith("ptb_received_mtu_"):
+            continue  # buckets: cumulative, checked by the unit tests
+        else:
+            prefix = next((p for p in groups if counter.startswith(p)), None)
+            if prefix:
+                key = (f"pmtuguard_{groups[prefix]}_total",
+                       tuple(sorted([("interface", name), ("reason", counter[len(prefix):])])))
+            else:
+                key = (f"pmtuguard_{counter}_total", (("interface", name),))
+            got = samples.get(key)
+        if got != value:
+            sys.exit(f"{name} {counter}: stats -j {value}, /metrics {got}")
+        checked += 1
+print(checked)
+PY
+}
+for attempt in 1 2 3 4 5; do
+	lab_pmtuguard -j stats >"$E2E_TMP/stats1.json"
+	mon_scrape >"$E2E_TMP/metrics.txt"
+	lab_pmtuguard -j stats >"$E2E_TMP/stats2.json"
+	cmp -s "$E2E_TMP/stats1.json" "$E2E_TMP/stats2.json" && break
+	[ "$attempt" = 5 ] && fail "the counters never stood still around a scrape"
+done
+checked=$(compare_with_stats "$E2E_TMP/stats1.json" "$E2E_TMP/metrics.txt") || fail "/metrics differs from stats -j: $checked"
+ok "/metrics shows the numbers of stats -j ($checked counters compared)"
+
+# A PTB advertising less than 1280 is flagged and lands in the le=1279 bucket.
+sample() { mon_scrape | mon_sample "$1"; }
+below=$(sample 'pmtuguard_ptb_received_below_minimum_total{interface="r-h2"}')
+bucket=$(sample 'pmtuguard_ptb_received_mtu_bytes_bucket{interface="r-h2",le="1279"}')
+sum=$(sample 'pmtuguard_ptb_received_mtu_bytes_sum{interface="r-h2"}')
+mon_send_ptb_from_h2 1000 2 || fail "scapy PTB from h2"
+expect_eq "below-minimum PTBs on r-h2" 2 "$(($(sample 'pmtuguard_ptb_received_below_minimum_total{interface="r-h2"}') - below))"
+expect_eq "le=1279 bucket on r-h2" 2 "$(($(sample 'pmtuguard_ptb_received_mtu_bytes_bucket{interface="r-h2",le="1279"}') - bucket))"
+expect_eq "histogram sum on r-h2" 2000 "$(($(sample 'pmtuguard_ptb_received_mtu_bytes_sum{interface="r-h2"}') - sum))"
+
+# A real Prometheus server scrapes it.
+cat >"$E2E_TMP/prometheus.yml" <<EOF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: pmtuguard
+    static_configs:
+      - targets: ['[::1]:$MON_METRICS_PORT']
+EOF
+mon_start_in_r prometheus_pid "$E2E_TMP/prometheus.log" timeout 200 prometheus \
+	--config.file="$E2E_TMP/prometheus.yml" --storage.tsdb.path="$E2E_TMP/tsdb" \
+	--web.listen-address=127.0.0.1:9090 --log.level=warn
+
+# The value of a PromQL expression, or "none" while it has none.
+promql() {
+	# Not up yet is an answer too: "none".
+	{ lab_exec r curl -s --max-time 5 -G --data-urlencode "query=$1" http://127.0.0.1:9090/api/v1/query || true; } |
+		/usr/bin/python3 -c '
+import json, sys
+try:
+    r = json.load(sys.stdin)["data"]["result"]
+    print(r[0]["value"][1] if r else "none")
+except Exception:
+    print("none")'
+}
+
+# Waits until EXPR evaluates to EXPECTED.
+wait_promql() { # WHAT EXPR EXPECTED SECONDS
+	local i value
+	for i in $(seq "$4"); do
+		value=$(promql "$2")
+		[ "$value" = "$3" ] && {
+			ok "$1: $2 = $3"
+			return 0
+		}
+		kill -0 "$prometheus_pid" 2>/dev/null || fail "prometheus ended: $(cat "$E2E_TMP/prometheus.log")"
+		sleep 1
+	done
+	fail "$1: $2 is $value, not $3, after $4 s"
+}
+
+wait_promql "Prometheus scrapes pmtuguard" 'up{job="pmtuguard"}' 1 90
+sent_query='pmtuguard_ptb_sent_total{interface="r-h1"}'
+for i in $(seq 30); do
+	before=$(promql "$sent_query")
+	[ "$before" != none ] && break
+	sleep 1
+done
+[ "$before" != none ] || fail "Prometheus has no $sent_query"
+lab_send_udp --size 1400 --count 5 || fail "scapy send"
+wait_promql "ptb_sent rises by the 5 PTBs of the lab" "$sent_query" "$((before + 5))" 30
