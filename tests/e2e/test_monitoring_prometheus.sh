@@ -10,6 +10,10 @@ for tool in prometheus promtool curl; do
 done
 e2e_lab_up
 lab_pmtuguard attach r-h1 r-h2 || fail "attach r-h1 r-h2"
+# A source rule for sources the lab never uses, so that the per-table family
+# is served too.
+lab_exec r ip -6 route add 2001:db8:2::/64 dev r-h2 table 100
+lab_pmtuguard rule add from 2001:db8:99::/64 table 100 || fail "rule add"
 mon_start_in_r serve_pid "$E2E_TMP/serve.log" "$PMTUGUARD" --pin-dir "$LAB_PIN_DIR" serve \
 	--listen "[::1]:$MON_METRICS_PORT"
 mon_wait_log "serve" "$E2E_TMP/serve.log" 'serving http' 1 30 "$serve_pid"
@@ -25,7 +29,7 @@ ok "promtool check metrics passes"
 for family in pmtuguard_ipv6_packets_total pmtuguard_forwarded_packets_total pmtuguard_passed_packets_total \
 	pmtuguard_oversize_packets_total pmtuguard_ptb_sent_total pmtuguard_ptb_suppressed_total \
 	pmtuguard_ptb_received_total pmtuguard_ptb_received_mtu_bytes pmtuguard_ptb_received_below_minimum_total \
-	pmtuguard_attached_info pmtuguard_build_info pmtuguard_events_lost_total; do
+	pmtuguard_attached_info pmtuguard_build_info pmtuguard_events_lost_total pmtuguard_rule_packets_total; do
 	grep -q "^# TYPE $family " "$E2E_TMP/metrics.txt" || fail "family $family missing"
 done
 ok "the required families are there"
@@ -140,3 +144,25 @@ done
 [ "$before" != none ] || fail "Prometheus has no $sent_query"
 lab_send_udp --size 1400 --count 5 || fail "scapy send"
 wait_promql "ptb_sent rises by the 5 PTBs of the lab" "$sent_query" "$((before + 5))" 30
+
+# The Grafana dashboard: every query is valid PromQL for this Prometheus, and
+# every pmtuguard metric it uses is one the exporter serves.
+dashboard=$E2E_SOURCE_DIR/docs/grafana-dashboard.json
+mon_scrape >"$E2E_TMP/metrics.txt" || fail "GET /metrics"
+/usr/bin/python3 - "$dashboard" "$E2E_TMP/metrics.txt" >"$E2E_TMP/queries.txt" 2>"$E2E_TMP/queries.err" <<'PY' || fail "dashboard: $(cat "$E2E_TMP/queries.err")"
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+served = {l.split()[0].split("{")[0] for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")}
+for panel in dash["panels"]:
+    for t in panel["targets"]:
+        for name in re.findall(r"pmtuguard_\w+", t["expr"]):
+            if name not in served:
+                sys.exit(f"panel '{panel['title']}' uses {name}, which /metrics does not serve")
+        print(t["expr"].replace("$__rate_interval", "1m").replace("$instance", ".*").replace("$interface", ".*"))
+PY
+while read -r expr; do
+	status=$(lab_exec r curl -s --max-time 5 -G --data-urlencode "query=$expr" http://127.0.0.1:9090/api/v1/query |
+		/usr/bin/python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["status"], r.get("error", ""))')
+	[ "$status" = "success " ] || fail "dashboard query '$expr': $status"
+done <"$E2E_TMP/queries.txt"
+ok "the dashboard's $(wc -l <"$E2E_TMP/queries.txt") queries are valid and use served metrics"
