@@ -1,0 +1,153 @@
+#include "common.h"
+
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <sched.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "lib/error.h"
+
+namespace pmtuguard::bench {
+
+std::string machine_description()
+{
+	utsname u{};
+	uname(&u);
+	std::string cpu = "unknown CPU";
+	std::ifstream cpuinfo("/proc/cpuinfo");
+	for (std::string line; std::getline(cpuinfo, line);) {
+		if (line.starts_with("model name")) {
+			cpu = line.substr(line.find(':') + 2);
+			break;
+		}
+	}
+	return std::string(u.sysname) + " " + u.release + ", " + cpu + ", " + std::to_string(sysconf(_SC_NPROCESSORS_ONLN)) +
+	       " CPUs";
+}
+
+std::string command_line(int argc, char **argv)
+{
+	std::string out;
+	for (int i = 0; i < argc; i++) {
+		std::string arg = argv[i];
+		if (i == 0)
+			arg = arg.substr(arg.rfind('/') + 1);
+		bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+								     "0123456789-_./:=,@+") == std::string::npos;
+		out += (i ? " " : "") + (plain ? arg : "'" + arg + "'");
+	}
+	return out;
+}
+
+double median(std::vector<double> values)
+{
+	if (values.empty())
+		return 0;
+	std::sort(values.begin(), values.end());
+	size_t n = values.size();
+	return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string fixed(double value, int decimals)
+{
+	char buf[64];
+	std::snprintf(buf, sizeof(buf), "%.*f", decimals, value);
+	return buf;
+}
+
+std::string Table::markdown() const
+{
+	auto line = [](const std::vector<std::string> &cells) {
+		std::string s = "|";
+		for (const auto &c : cells)
+			s += " " + c + " |";
+		return s + "\n";
+	};
+	std::string out = line(header_);
+	out += line(std::vector<std::string>(header_.size(), "---"));
+	for (const auto &row : rows_)
+		out += line(row);
+	return out;
+}
+
+void publish(const std::string &path, const std::string &text)
+{
+	std::cout << text << std::flush;
+	if (path.empty())
+		return;
+	std::ofstream out(path);
+	out << text;
+	if (!out)
+		throw Error("cannot write the results to " + path);
+}
+
+EnterNetns::EnterNetns(const std::string &name)
+{
+	original_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (original_ < 0)
+		throw Error(errno_message("cannot open /proc/thread-self/ns/net", errno));
+	std::string path = "/run/netns/" + name;
+	int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		close(original_);
+		throw Error(errno_message("cannot enter network namespace " + name, err));
+	}
+	close(fd);
+}
+
+EnterNetns::~EnterNetns()
+{
+	if (setns(original_, CLONE_NEWNET) != 0)
+		std::perror("returning to the original network namespace");
+	close(original_);
+}
+
+std::string xdp_action_name(int action)
+{
+	switch (action) {
+	case XDP_ABORTED: return "XDP_ABORTED";
+	case XDP_DROP: return "XDP_DROP";
+	case XDP_PASS: return "XDP_PASS";
+	case XDP_TX: return "XDP_TX";
+	case XDP_REDIRECT: return "XDP_REDIRECT";
+	}
+	return "action " + std::to_string(action);
+}
+
+XdpRunResult xdp_test_run(int prog_fd, std::span<const uint8_t> frame, int ingress_ifindex, uint32_t repeat)
+{
+	xdp_md ctx{};
+	ctx.data_end = static_cast<uint32_t>(frame.size());
+	ctx.ingress_ifindex = static_cast<uint32_t>(ingress_ifindex);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
+		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(repeat));
+	if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
+		throw Error(errno_message("BPF_PROG_TEST_RUN", errno));
+	return {static_cast<double>(opts.duration), static_cast<int>(opts.retval)};
+}
+
+frame_head head_of(std::span<const uint8_t> frame)
+{
+	frame_head head{};
+	if (frame.size() < sizeof(head.bytes))
+		throw Error("frame of " + std::to_string(frame.size()) + " bytes: the benchmarks need at least " +
+			    std::to_string(sizeof(head.bytes)));
+	head.len = static_cast<__u32>(frame.size());
+	std::memcpy(head.bytes, frame.data(), sizeof(head.bytes));
+	return head;
+}
+
+} // namespace pmtuguard::bench
