@@ -533,8 +533,9 @@ int run(int argc, char **argv)
 	text += "- generator: one thread on CPU " + std::to_string(o.cpu) +
 		", BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, " + std::to_string(o.frames_per_call) +
 		" frames per call, XDP_TX out of h1's veth; UDP packets of " + std::to_string(o.ip_len) +
-		" B of IPv6 (" + std::to_string(frame_len) + " B frames) to " + o.dst + " behind r's 1280 link.\n";
-	text += "- " + std::to_string(o.rounds) + " rounds, each measuring kernel, pmtuguard and reflector in turn for " +
+		" B of IPv6 (" + std::to_string(frame_len) + " B frames) to " + o.dst + ", which r routes out of " + o.r_out +
+		" with a smaller MTU.\n";
+	text += "- rounds: " + std::to_string(o.rounds) + ", each measuring kernel, pmtuguard and reflector in turn for " +
 		fixed(o.seconds, 1) + " s of generator time; medians over the rounds.\n";
 	text += "- rates are over the generator's own run time, counted in CPU time: its thread's "
 		"(CLOCK_THREAD_CPUTIME_ID, which includes r's and h1's receive processing, run in its context when it "

@@ -49,6 +49,9 @@ constexpr const char *kContenderNames[kContenders] = {"empty XDP", "bare forward
 // A size every path can carry: over the 1280 link, within the 1500 one.
 constexpr size_t kIpLen = 1400;
 
+// A sender on `in` outside Router::kHost's /64 (rate limits group by /64).
+constexpr const char *kLimitedSource = "2001:db8:1:1::100";
+
 // Rate limits that run all their code but never hold a PTB back.
 constexpr uint32_t kRateNeverReached = 2000000000;
 
@@ -129,8 +132,9 @@ std::vector<Path> paths()
 	});
 	out.push_back({
 		.name = "oversize, rate-limited: drop",
-		.frame_text = "the same, source limit 1 PTB/s exhausted",
-		.frame = out.back().frame,
+		.frame_text = "the same from another /64, its limit (1 PTB/s) spent",
+		// Its own /64, so its spent bucket never holds back the PTB row's.
+		.frame = Router::from_host(Router::kBehindNarrow, kLimitedSource).udp(4000, 4001).fill_to_ip_len(kIpLen).build(),
 		// A token comes back every second and lets one PTB out.
 		.rearm = true,
 		.action = {XDP_PASS, XDP_PASS, XDP_DROP},
@@ -338,7 +342,7 @@ int run(int argc, char **argv)
 	text += "### Per-path cost (BPF_PROG_TEST_RUN)\n\n";
 	text += "- machine: " + machine_description() + "\n";
 	text += "- command: `" + command_line(argc, argv) + "`\n";
-	text += "- " + std::to_string(rounds) + " rounds of " + std::to_string(repeat) +
+	text += "- rounds: " + std::to_string(rounds) + " of " + std::to_string(repeat) +
 		" runs per measurement; each round measures every path and contender once, in table order. The "
 		"figures are medians over the rounds of the kernel's own ns per run (it reports whole ns).\n";
 	text += "- rate limits: on, at " + std::to_string(kRateNeverReached) +
