@@ -123,5 +123,8 @@ mkdir -p "$(dirname "$out")"
 	cat "$work/e2e.md"
 	echo
 	cat "$work/rules.md"
+	echo
+	# Written by hand from profiles: re-read it when the figures move.
+	cat "$src/tools/bench/findings.md"
 } >"$out"
 echo "run.sh: results in $out" >&2
