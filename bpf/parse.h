@@ -56,7 +56,7 @@ static __always_inline int pg_parse_l2(void *data, void *data_end, struct pg_pkt
  * unknown (l4_off = 0); the packet is still routable, like in the kernel.
  * A later fragment sets l4_proto to Fragment, telling the two apart: only
  * the first can hide an ICMPv6 error from the walk (the kernel's walk has
- * no bound). See pg_upper_layer_unknown().
+ * no bound). See pg_upper_layer_kind().
  */
 static __always_inline void pg_walk_ext_headers(void *data, void *data_end, struct pg_pkt *pkt)
 {
@@ -110,13 +110,27 @@ upper_layer:
 	}
 }
 
-/* The walk stopped short of the upper layer, which may be an ICMPv6 error
- * (or starts past PG_MAX_EXT_OFFSET, which the walk does not look at). A
- * global function, verified once on its own: inlined, the branch on l4_proto
- * multiplies the states the verifier explores in everything after it. */
-__noinline int pg_upper_layer_unknown(__u32 l4_off, __u32 l4_proto)
+enum pg_upper_layer_kind {
+	PG_UPPER_OTHER,
+	PG_UPPER_ICMP_ERROR,
+	PG_UPPER_UNKNOWN, /* the walk stopped short of it: it may be an ICMPv6 error */
+};
+
+/*
+ * What the walk found, as the PTB decision needs it. A later fragment's
+ * upper layer is in its first fragment, so it is no error message here.
+ * A global function, verified once on its own with the fields as plain
+ * numbers: inline, the branches on l4_proto make the verifier explore all
+ * that follows once per outcome, close to its limit of a million
+ * instructions.
+ */
+__noinline int pg_upper_layer_kind(__u32 l4_off, __u32 l4_proto, __u32 icmp_type)
 {
-	return !l4_off && l4_proto != IPPROTO_FRAGMENT;
+	if (!l4_off)
+		return l4_proto == IPPROTO_FRAGMENT ? PG_UPPER_OTHER : PG_UPPER_UNKNOWN;
+	if (l4_proto == IPPROTO_ICMPV6 && !(icmp_type & ICMPV6_INFOMSG_MASK))
+		return PG_UPPER_ICMP_ERROR;
+	return PG_UPPER_OTHER;
 }
 
 static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len, struct pg_pkt *pkt)

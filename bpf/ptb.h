@@ -35,13 +35,16 @@ static __always_inline enum pg_counter pg_ptb_ineligible(const struct pg_pkt *pk
 {
 	if (pg_addr_is_bad_source(&pkt->ip6->saddr))
 		return PG_CNT_PTB_SUPP_BAD_SOURCE;
-	if (pkt->l4_off && pkt->l4_proto == IPPROTO_ICMPV6 && !(pkt->icmp_type & ICMPV6_INFOMSG_MASK))
-		return PG_CNT_PTB_SUPP_ICMP_ERROR;
 	/* Never an error about an error (RFC 4443 §2.4 e.1), even one hidden
 	 * behind more headers than the walk follows. */
-	if (pg_upper_layer_unknown(pkt->l4_off, pkt->l4_proto))
+	switch (pg_upper_layer_kind(pkt->l4_off, pkt->l4_proto, pkt->icmp_type)) {
+	case PG_UPPER_ICMP_ERROR:
+		return PG_CNT_PTB_SUPP_ICMP_ERROR;
+	case PG_UPPER_UNKNOWN:
 		return PG_CNT_PTB_SUPP_UNKNOWN_UPPER;
-	return 0;
+	default:
+		return 0;
+	}
 }
 
 /* The MTU a Packet Too Big passing through advertises, or -1 if not a PTB. */
