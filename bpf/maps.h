@@ -37,7 +37,9 @@ struct {
 } pg_settings SEC(".maps");
 
 /* Rate-limit state, kept apart from pg_settings so a settings update never
- * resets it: per source prefix, and one global entry. */
+ * resets it: per source prefix, and the global buckets (enum
+ * pg_global_bucket). The LRU is preallocated: its memory is fixed at load,
+ * and a flood of spoofed sources recycles entries instead of growing it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, PG_MAX_RATELIMIT_SOURCES);
@@ -47,7 +49,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, PG_GLOBAL_BUCKETS);
 	__type(key, __u32);
 	__type(value, __u64);
 } pg_global_bucket SEC(".maps");

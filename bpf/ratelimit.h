@@ -46,13 +46,17 @@ static __always_inline void pg_mask_prefix(const struct in6_addr *addr, __u32 pr
 	}
 }
 
-/* Returns 0 when the PTB may go out, else the counter that says why not. */
+/* Returns 0 when the PTB may go out, else the counter that says why not.
+ * The per-source bucket comes first, so a source over its own limit never
+ * spends the global budget; the global cap reserves half for sources seen
+ * before (abi.h, pg_settings). */
 static __always_inline enum pg_counter pg_ratelimit_check(const struct in6_addr *source)
 {
-	__u32 zero = 0;
-	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &zero);
+	__u32 slot = 0; /* in pg_settings, then in pg_global_bucket: one stack slot */
+	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &slot);
 	__u64 now = bpf_ktime_get_ns();
 	__u64 *tat;
+	int new_source = 0; /* without per-source buckets, no source is told apart as new */
 
 	if (!s)
 		return 0;
@@ -69,11 +73,19 @@ static __always_inline enum pg_counter pg_ratelimit_check(const struct in6_addr 
 			__u64 first = now + PG_NSEC_PER_SEC / s->source_rate;
 
 			bpf_map_update_elem(&pg_source_buckets, &key, &first, BPF_NOEXIST);
+			new_source = 1;
 		}
 	}
 
 	if (s->global_rate) {
-		tat = bpf_map_lookup_elem(&pg_global_bucket, &zero);
+		if (new_source) {
+			slot = PG_GLOBAL_BUCKET_NEW_SOURCE;
+			tat = bpf_map_lookup_elem(&pg_global_bucket, &slot);
+			if (tat && !pg_gcra_allow(tat, now, s->global_rate > 1 ? s->global_rate / 2 : 1, s->global_burst))
+				return PG_CNT_PTB_SUPP_GLOBAL_LIMIT;
+		}
+		slot = PG_GLOBAL_BUCKET_ALL;
+		tat = bpf_map_lookup_elem(&pg_global_bucket, &slot);
 		if (tat && !pg_gcra_allow(tat, now, s->global_rate, s->global_burst))
 			return PG_CNT_PTB_SUPP_GLOBAL_LIMIT;
 	}

@@ -189,7 +189,14 @@ struct pg_handoff {
 };
 
 /* Rate limits, as generic cell-rate (GCRA) parameters: one PTB per
- * interval_ns sustained, bursts of up to `burst` at once. rate 0 = off. */
+ * interval_ns sustained, bursts of up to `burst` at once. rate 0 = off.
+ *
+ * The global cap is shared, so a flood of spoofed sources could spend it all
+ * and starve a real host. Source prefixes without a bucket (never answered,
+ * or pushed out of the LRU by a flood) may take at most half the global rate
+ * between them; the rest stays for prefixes that have a bucket. A real host
+ * whose first oversize packet went unanswered has a bucket from then on, and
+ * its next one (a retransmission) is answered even under such a flood. */
 struct pg_settings {
 	__u32 source_prefix_len;  /* sources are grouped into prefixes of this length */
 	__u32 source_rate;        /* PTB/s per source prefix, 0: unlimited */
@@ -204,6 +211,12 @@ struct pg_settings {
 #define PG_DEFAULT_SOURCE_BURST 50
 #define PG_DEFAULT_GLOBAL_RATE 20000
 #define PG_DEFAULT_GLOBAL_BURST 2000
+
+enum pg_global_bucket {
+	PG_GLOBAL_BUCKET_ALL = 0,       /* every PTB: global_rate */
+	PG_GLOBAL_BUCKET_NEW_SOURCE = 1, /* PTBs to prefixes without a bucket: global_rate / 2 */
+	PG_GLOBAL_BUCKETS
+};
 
 struct pg_ratelimit_key {
 	__u8 prefix[16]; /* source masked to source_prefix_len */
