@@ -64,12 +64,18 @@ struct {
 
 /* Source rules: the routing table a source prefix's packets are looked up in. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, PG_MAX_SOURCE_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct pg_rule_key);
 	__type(value, struct pg_rule);
 } pg_source_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pg_rule_lengths);
+} pg_rule_lengths SEC(".maps");
 
 /* Per routing table of a source rule; the control plane creates the entry
  * before the table's first rule and removes it after its last. */

@@ -107,7 +107,9 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 	/* On egress the kernel has routed the packet already. Sources the router
 	 * never forwards for are left to the kernel, which drops them. */
 	if (hook != PG_HOOK_TC_EGRESS && !pg_addr_is_bad_source(&pkt.ip6->saddr))
-		r.table = pg_source_table(&pkt.ip6->saddr, cfg->fib_ifindex);
+		r.table = pg_source_table(pkt.ip6->saddr.in6_u.u6_addr32[0], pkt.ip6->saddr.in6_u.u6_addr32[1],
+					  pkt.ip6->saddr.in6_u.u6_addr32[2], pkt.ip6->saddr.in6_u.u6_addr32[3],
+					  cfg->fib_ifindex);
 	tcnt = pg_table_counters_for(r.table);
 	pg_count_table(tcnt, PG_TCNT_MATCHED);
 	if (r.table && pg_is_local_destination(&pkt.ip6->daddr)) {

@@ -63,24 +63,122 @@ static __always_inline __u32 pg_policy_mtu(const struct in6_addr *dst)
 	return policy ? policy->mtu : 0;
 }
 
-/*
- * The table of the source rule for this packet, 0 when none matches. One
- * lookup among the rules scoped to the ingress device, one among the
- * unscoped; the longer source prefix wins, and on equal length the scoped
- * rule. A lookup for a device without scoped rules stops at the trie's root.
- */
-static __always_inline __u32 pg_source_table(const struct in6_addr *src, __u32 ingress_ifindex)
-{
-	struct pg_rule_key key = { .prefixlen = PG_RULE_SCOPE_BITS + 128, .ifindex = ingress_ifindex };
-	struct pg_rule *scoped, *any;
+/* A packet's search for its source rule, one prefix length per step. */
+struct pg_rule_search {
+	struct pg_rule_lengths left; /* lengths not tried yet */
+	struct pg_rule_key key;
+	__u32 src[4];
+	__u32 ingress_ifindex;
+	__u32 table; /* the answer, 0: no rule */
+};
 
-	__builtin_memcpy(key.addr, src, sizeof(key.addr));
-	scoped = bpf_map_lookup_elem(&pg_source_rules, &key);
-	key.ifindex = 0;
-	any = bpf_map_lookup_elem(&pg_source_rules, &key);
-	if (scoped && (!any || scoped->source_len >= any->source_len))
-		return scoped->table;
-	return any ? any->table : 0;
+/* x != 0 */
+static __always_inline __u32 pg_highest_bit(__u64 x)
+{
+	__u32 n = 0;
+
+	if (x >> 32) {
+		n += 32;
+		x >>= 32;
+	}
+	if (x >> 16) {
+		n += 16;
+		x >>= 16;
+	}
+	if (x >> 8) {
+		n += 8;
+		x >>= 8;
+	}
+	if (x >> 4) {
+		n += 4;
+		x >>= 4;
+	}
+	if (x >> 2) {
+		n += 2;
+		x >>= 2;
+	}
+	return n + (__u32)(x >> 1);
+}
+
+/* The longest length left among the bits of one word (base: its first
+ * length): scoped rule first, then unscoped. 1 when a rule was found. */
+static __always_inline long pg_try_longest_in(struct pg_rule_search *s, __u64 *scoped, __u64 *unscoped, __u32 base)
+{
+	__u32 bit_index = pg_highest_bit(*scoped | *unscoped), len = base + bit_index;
+	__u64 bit = 1ULL << bit_index;
+	struct pg_rule *rule;
+
+#pragma unroll
+	for (int w = 0; w < 4; w++) {
+		__s32 bits = (__s32)len - 32 * w;
+		__u32 mask = bits >= 32 ? 0xffffffff : bits <= 0 ? 0 : ~0u << (32 - bits);
+
+		((__u32 *)s->key.addr)[w] = s->src[w] & bpf_htonl(mask);
+	}
+	s->key.prefixlen = len;
+	if (*scoped & bit) {
+		s->key.ifindex = s->ingress_ifindex;
+		rule = bpf_map_lookup_elem(&pg_source_rules, &s->key);
+		if (rule) {
+			s->table = rule->table;
+			return 1;
+		}
+	}
+	if (*unscoped & bit) {
+		s->key.ifindex = 0;
+		rule = bpf_map_lookup_elem(&pg_source_rules, &s->key);
+		if (rule) {
+			s->table = rule->table;
+			return 1;
+		}
+	}
+	*scoped &= ~bit;
+	*unscoped &= ~bit;
+	return 0;
+}
+
+/* A bpf_loop step; returning 1 ends the loop. */
+static long pg_try_longest_length(__u32 step, void *ctx)
+{
+	struct pg_rule_search *s = ctx;
+
+	if (s->left.scoped[2] | s->left.unscoped[2])
+		return pg_try_longest_in(s, &s->left.scoped[2], &s->left.unscoped[2], 128);
+	if (s->left.scoped[1] | s->left.unscoped[1])
+		return pg_try_longest_in(s, &s->left.scoped[1], &s->left.unscoped[1], 64);
+	if (s->left.scoped[0] | s->left.unscoped[0])
+		return pg_try_longest_in(s, &s->left.scoped[0], &s->left.unscoped[0], 0);
+	return 1;
+}
+
+/*
+ * The table of the source rule for packets from src (the four words of the
+ * address, network order), 0 when none matches: the longest source prefix
+ * among the rules scoped to the ingress device and the unscoped ones, the
+ * scoped one on equal length. A global function, so the verifier checks it
+ * once rather than on every path of pg_process() that reaches it.
+ */
+__attribute__((noinline)) __u32 pg_source_table(__u32 src0, __u32 src1, __u32 src2, __u32 src3,
+						 __u32 ingress_ifindex)
+{
+	__u32 zero = 0;
+	struct pg_rule_lengths *in_use = bpf_map_lookup_elem(&pg_rule_lengths, &zero);
+	struct pg_rule_search s;
+
+	if (!in_use)
+		return 0;
+	s.left = *in_use;
+	if (!(s.left.unscoped[0] | s.left.unscoped[1] | s.left.unscoped[2] | s.left.scoped[0] | s.left.scoped[1] |
+	      s.left.scoped[2]))
+		return 0;
+	s.src[0] = src0;
+	s.src[1] = src1;
+	s.src[2] = src2;
+	s.src[3] = src3;
+	s.ingress_ifindex = ingress_ifindex;
+	s.table = 0;
+	bpf_loop(129, pg_try_longest_length, &s, 0);
+	return s.table;
 }
 
 /* In the kernel the local table's rule comes first, whatever the source:

@@ -96,6 +96,11 @@ Ipv6Address XdpDatapath::ptb_source(int ifindex) const
 	return addr;
 }
 
+int XdpDatapath::prog_fd() const
+{
+	return bpf_program__fd(skel_->progs.pmtuguard_xdp);
+}
+
 XdpResult XdpDatapath::run(std::span<const uint8_t> frame, int ingress_ifindex)
 {
 	// Room for anything the program may grow the frame to.

@@ -63,6 +63,7 @@ public:
 	Ipv6Address ptb_source(int ifindex) const;
 
 	XdpResult run(std::span<const uint8_t> frame, int ingress_ifindex);
+	int prog_fd() const; // pmtuguard_xdp, for runs of one's own (benchmarks)
 	CounterValues counters(int ifindex) const { return maps_->counters(static_cast<uint32_t>(ifindex)); }
 
 private:

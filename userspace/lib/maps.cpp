@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,16 +46,58 @@ std::array<uint64_t, N> sum_per_cpu(int map_fd, const void *key)
 pg_rule_key rule_key(const Ipv6Prefix &from, int ifindex)
 {
 	pg_rule_key key{};
-	key.prefixlen = PG_RULE_SCOPE_BITS + from.len;
+	key.prefixlen = from.len;
 	key.ifindex = static_cast<uint32_t>(ifindex);
 	std::memcpy(key.addr, from.addr.data(), 16);
 	return key;
 }
 
+void mark_length(pg_rule_lengths &lengths, const SourceRule &rule)
+{
+	__u64 *words = rule.ifindex ? lengths.scoped : lengths.unscoped;
+	words[rule.from.len / 64] |= __u64{1} << (rule.from.len % 64);
+}
+
+pg_rule_lengths rule_lengths(int map_fd)
+{
+	uint32_t zero = 0;
+	pg_rule_lengths lengths{};
+	if (bpf_map_lookup_elem(map_fd, &zero, &lengths) != 0)
+		throw Error(errno_message("cannot read the prefix lengths of the source rules", errno));
+	return lengths;
+}
+
+void write_rule_lengths(int map_fd, const pg_rule_lengths &lengths)
+{
+	uint32_t zero = 0;
+	if (bpf_map_update_elem(map_fd, &zero, &lengths, BPF_ANY) != 0)
+		throw Error(errno_message("cannot write the prefix lengths of the source rules", errno));
+}
+
+// flock() on a directory fd for the scope; nothing when fd < 0.
+class DirLock {
+public:
+	explicit DirLock(int fd) : fd_(fd)
+	{
+		if (fd_ >= 0 && flock(fd_, LOCK_EX) != 0)
+			throw Error(errno_message("cannot lock the maps directory", errno));
+	}
+	~DirLock()
+	{
+		if (fd_ >= 0)
+			flock(fd_, LOCK_UN);
+	}
+	DirLock(const DirLock &) = delete;
+	DirLock &operator=(const DirLock &) = delete;
+
+private:
+	int fd_;
+};
+
 SourceRule rule_from_entry(const pg_rule_key &key, const pg_rule &value)
 {
 	SourceRule r;
-	r.from.len = key.prefixlen - PG_RULE_SCOPE_BITS;
+	r.from.len = key.prefixlen;
 	std::memcpy(r.from.addr.data(), key.addr, 16);
 	r.ifindex = static_cast<int>(key.ifindex);
 	r.table = value.table;
@@ -89,6 +132,7 @@ PinnedMaps::PinnedMaps(const std::string &pin_dir)
 		}
 		fds_.emplace_back(name, map_fd);
 	}
+	lock_fd_ = open(maps_dir(pin_dir).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 PinnedMaps::PinnedMaps(const bpf_object *obj)
@@ -110,6 +154,8 @@ PinnedMaps::~PinnedMaps()
 {
 	for (auto &[name, f] : fds_)
 		close(f);
+	if (lock_fd_ >= 0)
+		close(lock_fd_);
 }
 
 int PinnedMaps::fd(const char *name) const
@@ -261,7 +307,7 @@ std::string SourceRule::str() const
 void PinnedMaps::rule_add(const SourceRule &rule)
 {
 	pg_rule_key key = rule_key(rule.from, rule.ifindex);
-	pg_rule value{rule.table, rule.from.len};
+	pg_rule value{rule.table};
 	if (bpf_map_update_elem(fd("pg_source_rules"), &key, &value, BPF_NOEXIST) != 0) {
 		int err = errno;
 		if (err == EEXIST) {
@@ -274,6 +320,19 @@ void PinnedMaps::rule_add(const SourceRule &rule)
 				    std::to_string(PG_MAX_SOURCE_RULES) + " rules are in use");
 		throw Error(errno_message("cannot add source rule " + rule.str(), err));
 	}
+	DirLock lock(lock_fd_);
+	pg_rule_lengths lengths = rule_lengths(fd("pg_rule_lengths"));
+	mark_length(lengths, rule);
+	write_rule_lengths(fd("pg_rule_lengths"), lengths);
+}
+
+void PinnedMaps::prune_rule_lengths()
+{
+	DirLock lock(lock_fd_);
+	pg_rule_lengths lengths{};
+	for (const auto &r : rules())
+		mark_length(lengths, r);
+	write_rule_lengths(fd("pg_rule_lengths"), lengths);
 }
 
 void PinnedMaps::rule_del(const Ipv6Prefix &from, int ifindex)
@@ -289,10 +348,9 @@ void PinnedMaps::rule_del(const Ipv6Prefix &from, int ifindex)
 
 std::optional<SourceRule> PinnedMaps::rule(const Ipv6Prefix &from, int ifindex) const
 {
-	// An LPM lookup also finds shorter prefixes; one of the same length is this key.
 	pg_rule_key key = rule_key(from, ifindex);
 	pg_rule value{};
-	if (bpf_map_lookup_elem(fd("pg_source_rules"), &key, &value) != 0 || value.source_len != from.len)
+	if (bpf_map_lookup_elem(fd("pg_source_rules"), &key, &value) != 0)
 		return std::nullopt;
 	return rule_from_entry(key, value);
 }

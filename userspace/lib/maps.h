@@ -19,7 +19,7 @@ namespace pmtuguard {
 inline constexpr const char *kMapNames[] = {
 	"pg_counters", "pg_ifaces", "pg_mtu_policy", "pg_settings",
 	"pg_source_buckets", "pg_global_bucket", "pg_tx_ports",
-	"pg_source_rules", "pg_table_counters", "pg_local_addrs",
+	"pg_source_rules", "pg_rule_lengths", "pg_table_counters", "pg_local_addrs",
 };
 
 std::string maps_dir(const std::string &pin_dir);
@@ -74,9 +74,13 @@ public:
 	CounterValues counters(uint32_t ifindex) const; // summed over CPUs
 
 	// Source rules. Each call changes one entry atomically, so a packet sees
-	// the rule before or after the change, never a mixture.
+	// the rule before or after the change, never a mixture. rule_add also
+	// marks its prefix length as in use; rule_del leaves the mark (a length
+	// without rules costs a lookup, never a wrong answer) until
+	// prune_rule_lengths, so a batch of deletions prunes once.
 	void rule_add(const SourceRule &rule);                 // fails if present
 	void rule_del(const Ipv6Prefix &from, int ifindex);    // fails if absent
+	void prune_rule_lengths();
 	std::optional<SourceRule> rule(const Ipv6Prefix &from, int ifindex) const;
 	std::vector<SourceRule> rules() const;
 
@@ -94,6 +98,10 @@ public:
 private:
 	int fd(const char *name) const;
 	std::vector<std::pair<std::string, int>> fds_;
+	// The maps directory, flock()ed while the lengths in use are rewritten:
+	// two commands at once must not lose each other's lengths. -1 for an
+	// object loaded without pins (one process only).
+	int lock_fd_ = -1;
 };
 
 } // namespace pmtuguard

@@ -151,6 +151,7 @@ void add_source_rule(PinnedMaps &maps, const SourceRule &rule)
 void del_source_rule(PinnedMaps &maps, const Ipv6Prefix &from, int ifindex)
 {
 	maps.rule_del(from, ifindex);
+	maps.prune_rule_lengths();
 	drop_unused_table_counters(maps);
 }
 
@@ -159,6 +160,7 @@ size_t flush_source_rules(PinnedMaps &maps)
 	auto rules = maps.rules();
 	for (const auto &r : rules)
 		maps.rule_del(r.from, r.ifindex);
+	maps.prune_rule_lengths();
 	drop_unused_table_counters(maps);
 	return rules.size();
 }
@@ -266,6 +268,7 @@ ImportPlan import_kernel_rules(PinnedMaps &maps)
 	} catch (...) {
 		for (const auto &r : added)
 			maps.rule_del(r.from, r.ifindex);
+		maps.prune_rule_lengths();
 		drop_unused_table_counters(maps);
 		throw;
 	}
