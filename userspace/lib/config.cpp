@@ -202,6 +202,10 @@ ListenAddress ListenAddress::parse(std::string_view text)
 	};
 	ListenAddress a;
 	size_t colon = text.rfind(':');
+	// inet_pton would stop at a NUL (a TOML string may hold one) and accept
+	// what comes before it.
+	if (text.find('\0') != std::string_view::npos)
+		throw invalid("contains a NUL byte");
 	if (colon == std::string_view::npos)
 		throw invalid("expected [IPv6]:PORT or IPv4:PORT");
 	std::string_view host = text.substr(0, colon);

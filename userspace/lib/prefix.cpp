@@ -2,22 +2,18 @@
 
 #include <arpa/inet.h>
 #include <charconv>
-#include <cstring>
 
 #include "lib/error.h"
 
 namespace pmtuguard {
 
-std::string errno_message(const std::string &what, int err)
-{
-	return what + ": " + std::strerror(err < 0 ? -err : err);
-}
-
 Ipv6Address parse_ipv6_address(std::string_view text)
 {
 	Ipv6Address addr{};
 	std::string s(text);
-	if (inet_pton(AF_INET6, s.c_str(), addr.data()) != 1)
+	// inet_pton would stop at a NUL (a config string may hold one) and
+	// accept what comes before it.
+	if (s.find('\0') != std::string::npos || inet_pton(AF_INET6, s.c_str(), addr.data()) != 1)
 		throw Error("invalid IPv6 address '" + s + "'");
 	return addr;
 }
