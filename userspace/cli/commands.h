@@ -12,7 +12,7 @@ struct GlobalOptions {
 };
 
 // The whole command line on app, options bound to g. main() parses and
-// runs it; tools/fuzz/fuzz_cli parses it with every callback disarmed.
+// runs it; tools/fuzz/fuzz_cli only parses it.
 void build_app(CLI::App &app, GlobalOptions &g);
 
 void register_attach(CLI::App &app, GlobalOptions &g);
