@@ -10,10 +10,12 @@
 // so where a frame goes tells which table routed it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <thread>
 
+#include "lib/error.h"
 #include "lib/rules.h"
 #include "support/xdp_router_test.h"
 
@@ -211,6 +213,20 @@ TEST_F(SourceRules, TrafficForTheRouterItselfIsDelivered)
 	expect_case_in_tables(dropped_no_route("to a neighbour of the router on `in`, not the router",
 					       R::from_host("2001:db8:1::7").udp(4000, 22).fill_to_ip_len(200).build()),
 			      {{kTableWithoutD, kNoRoute}});
+}
+
+TEST_F(SourceRules, ReplaceMovesARuleToAnotherTableInOneStep)
+{
+	rule("2001:db8:1::/64", kNarrowTable);
+	expect_case_in_tables(to_narrow("before", to_d(R::kHost)), {{kNarrowTable, kForwarded}});
+	replace_source_rule(dp.maps(), {Ipv6Prefix::parse("2001:db8:1::/64"), 0, kWideTable});
+	expect_case_in_tables(to_wide("after", to_d(R::kHost)), {{kWideTable, kForwarded}});
+	auto tables = dp.maps().counted_tables();
+	EXPECT_EQ(std::count(tables.begin(), tables.end(), kNarrowTable), 0) << "no rule uses table 200 any more";
+	EXPECT_THROW(replace_source_rule(dp.maps(), {Ipv6Prefix::parse("2001:db8:2::/64"), 0, kWideTable}), Error);
+	EXPECT_THROW(replace_source_rule(dp.maps(), {Ipv6Prefix::parse("2001:db8:1::/64"), 0, 4242}), Error)
+		<< "a table without routes";
+	EXPECT_EQ(dp.maps().rule(Ipv6Prefix::parse("2001:db8:1::/64"), 0)->table, kWideTable);
 }
 
 // What XDP leaves in front of a frame it hands to pmtuguard_tc_handoff.

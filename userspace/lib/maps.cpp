@@ -298,10 +298,14 @@ CounterValues PinnedMaps::counters(uint32_t ifindex) const
 	return sum_per_cpu<pg_counters, PG_CNT_MAX>(fd("pg_counters"), &ifindex);
 }
 
+std::string SourceRule::selector() const
+{
+	return "from " + from.str() + (ifindex ? " iif " + interface_name(ifindex) : "");
+}
+
 std::string SourceRule::str() const
 {
-	return "from " + from.str() + (ifindex ? " iif " + interface_name(ifindex) : "") + " table " +
-	       std::to_string(table);
+	return selector() + " table " + std::to_string(table);
 }
 
 void PinnedMaps::rule_add(const SourceRule &rule)
@@ -326,6 +330,17 @@ void PinnedMaps::rule_add(const SourceRule &rule)
 	write_rule_lengths(fd("pg_rule_lengths"), lengths);
 }
 
+void PinnedMaps::rule_replace(const SourceRule &rule)
+{
+	pg_rule_key key = rule_key(rule.from, rule.ifindex);
+	pg_rule value{rule.table};
+	if (bpf_map_update_elem(fd("pg_source_rules"), &key, &value, BPF_EXIST) != 0) {
+		if (errno == ENOENT)
+			throw Error("no source rule " + rule.selector());
+		throw Error(errno_message("cannot change source rule " + rule.str(), errno));
+	}
+}
+
 void PinnedMaps::prune_rule_lengths()
 {
 	DirLock lock(lock_fd_);
@@ -339,7 +354,7 @@ void PinnedMaps::rule_del(const Ipv6Prefix &from, int ifindex)
 {
 	pg_rule_key key = rule_key(from, ifindex);
 	if (bpf_map_delete_elem(fd("pg_source_rules"), &key) != 0) {
-		std::string what = "from " + from.str() + (ifindex ? " iif " + interface_name(ifindex) : "");
+		std::string what = SourceRule{from, ifindex, 0}.selector();
 		if (errno == ENOENT)
 			throw Error("no source rule " + what);
 		throw Error(errno_message("cannot delete source rule " + what, errno));

@@ -40,6 +40,8 @@ struct SourceRule {
 	bool operator==(const SourceRule &) const = default;
 	// "from 2001:db8::/64 iif eth1 table 200", as `rule list` shows it
 	std::string str() const;
+	// "from 2001:db8::/64 iif eth1": what identifies the rule
+	std::string selector() const;
 };
 
 class PinnedMaps {
@@ -80,6 +82,7 @@ public:
 	// prune_rule_lengths, so a batch of deletions prunes once.
 	void rule_add(const SourceRule &rule);                 // fails if present
 	void rule_del(const Ipv6Prefix &from, int ifindex);    // fails if absent
+	void rule_replace(const SourceRule &rule);             // new table; fails if absent
 	void prune_rule_lengths();
 	std::optional<SourceRule> rule(const Ipv6Prefix &from, int ifindex) const;
 	std::vector<SourceRule> rules() const;

@@ -148,6 +148,19 @@ void add_source_rule(PinnedMaps &maps, const SourceRule &rule)
 	}
 }
 
+void replace_source_rule(PinnedMaps &maps, const SourceRule &rule)
+{
+	if (rule.table == 0)
+		throw Error("invalid routing table id 0: expected 1..4294967295");
+	if (!maps.rule(rule.from, rule.ifindex))
+		throw Error("no source rule " + rule.selector());
+	require_table_with_routes(rule.table);
+	sync_local_addresses(maps);
+	maps.ensure_table_counters(rule.table);
+	maps.rule_replace(rule);
+	drop_unused_table_counters(maps);
+}
+
 void del_source_rule(PinnedMaps &maps, const Ipv6Prefix &from, int ifindex)
 {
 	maps.rule_del(from, ifindex);

@@ -20,6 +20,9 @@ uint32_t parse_table_id(std::string_view text);
 // Refuses a table the kernel does not have or that has no IPv6 route, then
 // writes the table's counters before the rule, so its first packet counts.
 void add_source_rule(PinnedMaps &maps, const SourceRule &rule);
+// Moves an existing rule to another table in one step: no packet meets the
+// rule missing, as it would between a del and an add.
+void replace_source_rule(PinnedMaps &maps, const SourceRule &rule);
 // Removes the rule, then the table's counters once no rule uses the table.
 void del_source_rule(PinnedMaps &maps, const Ipv6Prefix &from, int ifindex);
 // Removes every rule, then every table's counters. Returns how many rules.
