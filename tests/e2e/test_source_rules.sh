@@ -179,3 +179,23 @@ expect_error "import where the kernel's order is not the longest prefix" \
 	"the kernel consults 'pref 50 from 2001:db8:1::/48 lookup $TUNNEL_TABLE' before 'pref 200 from 2001:db8:1::/64 lookup $UPLINK_TABLE'" \
 	rule import
 expect_eq "rule list after the refused import" "2001:db8:1::/64,any,$UPLINK_TABLE $B/128,r-h1,$TUNNEL_TABLE" "$(rule_list)"
+
+echo "== in --mode tc, the tc ingress program chooses the table and sends with bpf_redirect_neigh"
+for pref in 50 100 200 300 40000; do lab_exec r ip -6 rule del pref "$pref"; done
+expect_eq "r's ip -6 rules again" "0: from all lookup local|32766: from all lookup main" \
+	"$(lab_exec r ip -6 rule show | sed 's/[[:space:]]\+/ /g; s/ $//' | paste -sd'|')"
+lab_pmtuguard detach r-h1 r-h2 r-h2b || fail "detach"
+lab_pmtuguard attach --mode tc r-h1 r-h2 r-h2b || fail "attach --mode tc"
+expect_eq "rules kept in the pinned maps" "2001:db8:1::/64,any,$UPLINK_TABLE $B/128,r-h1,$TUNNEL_TABLE" "$(rule_list)"
+lab_exec r ip -6 neigh flush dev r-h2b
+lab_exec r ip -6 neigh flush dev r-h2
+up_before=$(table_counter $UPLINK_TABLE forwarded)
+tunnel_before=$(table_counter $TUNNEL_TABLE forwarded)
+h2_captures_start "icmp6 and ip6[40] == 128"
+lab_exec h1 ping -6 -n -c 2 -i 0.3 -W 3 -I "$A" "$D" >/dev/null || fail "A's pings to D in tc mode"
+lab_exec h1 ping -6 -n -c 2 -i 0.3 -W 3 -I "$B" "$D" >/dev/null || fail "B's pings to D in tc mode"
+h2_captures_stop
+expect_eq "A's echo requests on uplink 1 / the tunnel" "2/0" "$(count_from wide "$A")/$(count_from tunnel "$A")"
+expect_eq "B's echo requests on the tunnel / uplink 1" "2/0" "$(count_from tunnel "$B")/$(count_from wide "$B")"
+expect_eq "table $UPLINK_TABLE forwarded in tc" 2 "$(($(table_counter $UPLINK_TABLE forwarded) - up_before))"
+expect_eq "table $TUNNEL_TABLE forwarded in tc" 2 "$(($(table_counter $TUNNEL_TABLE forwarded) - tunnel_before))"
