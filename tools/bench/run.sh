@@ -36,6 +36,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 build=${PMTUGUARD_BUILD_DIR:-$src/build}
+# Other work on the machine makes the test_run figures noisier; say how much.
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 bash "$src/tools/setup.sh" >/dev/null
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" >/dev/null
@@ -116,6 +118,7 @@ mkdir -p "$(dirname "$out")"
 	echo
 	echo "Written by \`tools/bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u +%Y-%m-%d) from commit $commit;"
 	echo "how to run them and what they measure: [tools/bench/README.md](../tools/bench/README.md)."
+	echo "Load average when the run started: $load_at_start (on $(nproc) CPUs)."
 	[ "$quick" = 1 ] && echo "**Quick run: fewer rounds and shorter runs than the published figures.**"
 	echo
 	cat "$work/paths.md"
