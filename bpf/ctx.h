@@ -10,6 +10,8 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
+#include "csum.h"
+
 enum pg_hook {
 	PG_HOOK_XDP = 0,
 	PG_HOOK_TC_INGRESS = 1,
@@ -28,18 +30,28 @@ enum pg_verdict {
 	PG_VERDICT_REDIRECT, /* already redirected by a helper; return its result */
 };
 
+/* The verifier accepts a context field load only at a constant offset from
+ * the context pointer itself. clang likes to keep &skb->data in a register
+ * across a helper call and load through it; hiding where ctx came from makes
+ * it address the field afresh. */
+static __always_inline void *ctx_fresh(void *ctx)
+{
+	asm volatile("" : "+r"(ctx));
+	return ctx;
+}
+
 static __always_inline void *ctx_data(void *ctx, const enum pg_hook hook)
 {
 	if (hook == PG_HOOK_XDP)
 		return (void *)(long)((struct xdp_md *)ctx)->data;
-	return (void *)(long)((struct __sk_buff *)ctx)->data;
+	return (void *)(long)((struct __sk_buff *)ctx_fresh(ctx))->data;
 }
 
 static __always_inline void *ctx_data_end(void *ctx, const enum pg_hook hook)
 {
 	if (hook == PG_HOOK_XDP)
 		return (void *)(long)((struct xdp_md *)ctx)->data_end;
-	return (void *)(long)((struct __sk_buff *)ctx)->data_end;
+	return (void *)(long)((struct __sk_buff *)ctx_fresh(ctx))->data_end;
 }
 
 /* The device the frame arrived on (XDP, tc ingress) or leaves by (tc egress). */
@@ -64,7 +76,20 @@ static __always_inline __u32 ctx_len(void *ctx, const enum pg_hook hook)
 	return ((struct __sk_buff *)ctx)->len;
 }
 
-/* Grow (delta < 0) the frame at the front. */
+/* The outer VLAN id the stack has moved out of the frame into skb metadata
+ * (tc always sees received tags that way), 0 when there is none. */
+static __always_inline __u16 ctx_offloaded_vlan_id(void *ctx, const enum pg_hook hook)
+{
+	struct __sk_buff *skb = ctx;
+
+	if (hook == PG_HOOK_XDP || !skb->vlan_present)
+		return 0;
+	return skb->vlan_tci & 0x0fff;
+}
+
+/* Grow the frame at the front by bytes (zeroed on an skb). On an skb the
+ * network header offset stays behind; the stack resets it when the frame
+ * is received or redirected. */
 static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int bytes)
 {
 	if (hook == PG_HOOK_XDP)
@@ -74,7 +99,8 @@ static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int
 
 /* Cut or extend the frame to exactly len bytes. In XDP that counts any
  * fragments past the linear part (BPF_PROG_TEST_RUN hands over such frames
- * even to a program that is not frags-aware). */
+ * even to a program that is not frags-aware); on an skb it also linearises
+ * it and ends GSO: what remains is one packet. */
 static __always_inline int ctx_set_len(void *ctx, const enum pg_hook hook, __u32 len)
 {
 	if (hook == PG_HOOK_XDP)
@@ -82,12 +108,55 @@ static __always_inline int ctx_set_len(void *ctx, const enum pg_hook hook, __u32
 	return bpf_skb_change_tail(ctx, len, 0);
 }
 
-/* Make the first len bytes directly addressable (skb only; XDP always is). */
+/* Make the first len bytes (or the whole frame, if shorter) directly
+ * addressable. XDP always is; an skb may carry part of its headers outside
+ * the linear area, and is pulled only then. On tc, packet pointers taken
+ * before the call are invalid after it. */
 static __always_inline int ctx_pull(void *ctx, const enum pg_hook hook, __u32 len)
 {
+	struct __sk_buff *skb = ctx_fresh(ctx);
+
 	if (hook == PG_HOOK_XDP)
 		return 0;
+	if (len > skb->len)
+		len = skb->len;
+	if (ctx_data(ctx, hook) + len <= ctx_data_end(ctx, hook))
+		return 0;
 	return bpf_skb_pull_data(ctx, len);
+}
+
+/* Copies len bytes from offset off of the frame, wherever they lie. */
+static __always_inline int ctx_load_bytes(void *ctx, const enum pg_hook hook, __u32 off, void *to, __u32 len)
+{
+	if (hook == PG_HOOK_XDP)
+		return bpf_xdp_load_bytes(ctx, off, to, len);
+	return bpf_skb_load_bytes(ctx, off, to, len);
+}
+
+/* After the frame was rewritten into a new packet: a checksum the driver
+ * vouched for (CHECKSUM_UNNECESSARY) described the old one, so the receiver
+ * must verify ours. (A CHECKSUM_COMPLETE sum is dropped by ctx_set_len.) */
+static __always_inline void ctx_forget_checksum_state(void *ctx, const enum pg_hook hook)
+{
+	if (hook != PG_HOOK_XDP)
+		bpf_csum_level(ctx, BPF_CSUM_LEVEL_RESET);
+}
+
+/*
+ * One 16-bit word of an L4 segment changed from old to new: fix the L4
+ * checksum at csum_off (csum points at it, for XDP). On an skb the helper
+ * does it because the skb's checksum state decides how: a CHECKSUM_PARTIAL
+ * field holds only the pseudo-header sum and must stay as it is. On tc,
+ * packet pointers taken before the call are invalid after it.
+ */
+static __always_inline int ctx_l4_csum_replace16(void *ctx, const enum pg_hook hook, __u32 csum_off, __sum16 *csum,
+						 __be16 old, __be16 new)
+{
+	if (hook == PG_HOOK_XDP) {
+		*csum = pg_csum_replace16(*csum, old, new);
+		return 0;
+	}
+	return bpf_l4_csum_replace(ctx, csum_off, old, new, sizeof(__u16));
 }
 
 static __always_inline int ctx_verdict(void *ctx, const enum pg_hook hook, enum pg_verdict v, int redirect_rc)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Sampled events for `pmtuguard events`: a ring buffer the control plane
- * drains, fed at most PG_EVENT_BUDGET times per window by each CPU. Only the
- * rare paths (oversize, PTB received) ask; a packet that is not sampled costs
- * one per-CPU lookup, one clock read and one counter increment.
+ * drains, fed only while a per-CPU budget lasts, which the reader refills
+ * (PG_EVENT_WINDOW_MS). Only the rare paths (oversize, PTB received) ask; a
+ * packet that is not sampled costs one per-CPU lookup and one counter
+ * increment, and never reads a clock.
  */
 #ifndef PG_EVENTS_H
 #define PG_EVENTS_H
@@ -16,12 +17,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, PG_EVENT_RING_BYTES);
 } pg_events SEC(".maps");
-
-struct pg_event_budget {
-	__u64 window_start_ns;
-	__u32 used;
-	__u32 pad;
-};
 
 /* Per CPU, so taking from the budget needs no atomics. */
 struct {
@@ -42,24 +37,13 @@ static __always_inline int pg_event_take_budget(struct pg_counters *cnt)
 {
 	__u32 zero = 0;
 	struct pg_event_budget *b = bpf_map_lookup_elem(&pg_event_budget, &zero);
-	__u64 now;
 
-	if (!b)
-		return 0;
-	/* Every oversize packet asks, so the clock read is on the PTB path: the
-	 * coarse clock (a tick, 4 ms at HZ=250) is plenty for a 100 ms window
-	 * and spares a precise read (~30 ns on this VM's kvm-clock). */
-	now = bpf_ktime_get_coarse_ns();
-	if (now - b->window_start_ns >= PG_EVENT_WINDOW_NS) {
-		b->window_start_ns = now;
-		b->used = 0;
+	if (b && b->left) {
+		b->left--;
+		return 1;
 	}
-	if (b->used >= PG_EVENT_BUDGET) {
-		pg_count(cnt, PG_CNT_EVENTS_SAMPLED_OUT);
-		return 0;
-	}
-	b->used++;
-	return 1;
+	pg_count(cnt, PG_CNT_EVENTS_SAMPLED_OUT);
+	return 0;
 }
 
 static __always_inline void pg_event_begin(struct pg_event_draft *d, struct pg_counters *cnt, __u32 ifindex,

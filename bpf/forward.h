@@ -25,6 +25,17 @@ static __always_inline int pg_forward_xdp(struct pg_pkt *pkt, struct pg_route *r
 	return bpf_redirect_map(&pg_tx_ports, egress, 0);
 }
 
+/* tc ingress sends a packet itself only to an attached interface and only
+ * when untagged, as XDP does; everything else the kernel forwards. */
+static __always_inline int pg_tc_may_forward(const struct pg_pkt *pkt, __u32 egress)
+{
+	struct pg_iface_key key = { .ifindex = egress };
+
+	if (pkt->l2_len != sizeof(struct ethhdr) || pkt->vlan_id)
+		return 0;
+	return bpf_map_lookup_elem(&pg_ifaces, &key) != 0;
+}
+
 /*
  * A packet routed by a source rule that XDP cannot send itself (the next hop
  * is not resolved, the egress is not ours to redirect to, the frame is

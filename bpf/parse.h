@@ -10,12 +10,18 @@ struct pg_pkt {
 	struct ethhdr *eth;
 	struct ipv6hdr *ip6;
 	__u32 l2_len;      /* Ethernet header plus tags: where IPv6 starts */
-	__u32 ip_len;      /* payload length + 40: the IPv6 packet as the sender sized it */
+	__u32 ip_len;      /* payload length + 40: the IPv6 packet as the sender sized it;
+			    * for a GSO skb, its largest segment (pg_size_gso_segments) */
 	__u32 l4_off;      /* upper-layer header offset from the frame start, 0 if not reached */
 	__u16 vlan_id;     /* outer tag, 0 when untagged */
 	__u8 l4_proto;     /* next header after the extension headers; Fragment for a later fragment */
 	__u8 icmp_type;    /* valid when l4_proto is ICMPv6 and l4_off != 0 */
 };
+
+/* The link-layer header with every tag parsed, and the IPv6 header: what
+ * must be directly addressable for a frame to be parsed at all. */
+#define PG_PARSE_MIN_LINEAR \
+	(sizeof(struct ethhdr) + PG_MAX_VLAN_TAGS * sizeof(struct pg_vlan_hdr) + sizeof(struct ipv6hdr))
 
 enum pg_parse_result {
 	PG_PARSE_IPV6,
@@ -42,7 +48,8 @@ static __always_inline int pg_parse_l2(void *data, void *data_end, struct pg_pkt
 		vh = data + pkt->l2_len;
 		if ((void *)(vh + 1) > data_end)
 			return PG_PARSE_NOT_IPV6;
-		if (i == 0)
+		/* A tag the stack already took out of the frame is the outer one. */
+		if (i == 0 && !pkt->vlan_id)
 			pkt->vlan_id = bpf_ntohs(vh->tci) & 0x0fff;
 		*proto = vh->encap_proto;
 		pkt->l2_len += sizeof(*vh);
@@ -159,6 +166,56 @@ static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len,
 
 	pg_walk_ext_headers(data, data_end, pkt);
 	return PG_PARSE_IPV6;
+}
+
+/*
+ * The largest IPv6 packet an skb puts on the wire, given its IPv6 length
+ * ip_len. A GSO skb goes out as segments of gso_size payload bytes, each
+ * behind a copy of the headers up to the end of TCP or UDP, so a segment is
+ * what must fit (the kernel's skb_gso_network_seglen), not the skb. 0 when
+ * the segment size cannot be told (another upper layer, or its header
+ * outside the linear area).
+ *
+ * A global function, checked once by the verifier: inlined, its outcomes
+ * would multiply the paths through the rest of pg_process().
+ */
+__noinline __u32 pg_skb_wire_len(struct __sk_buff *skb, __u32 l2_len, __u32 l4_off, __u32 l4_proto, __u32 ip_len)
+{
+	void *data = (void *)(long)skb->data, *data_end = (void *)(long)skb->data_end;
+	__u32 gso_size = skb->gso_size, l4_hdr_len, segment_len;
+
+	if (!gso_size)
+		return ip_len;
+	if (!l4_off || l4_off < l2_len)
+		return 0;
+	if (l4_proto == IPPROTO_TCP) {
+		struct tcphdr *th = data + (l4_off & 0x7ff);
+
+		if ((void *)(th + 1) > data_end)
+			return 0;
+		l4_hdr_len = th->doff * 4;
+	} else if (l4_proto == IPPROTO_UDP) {
+		l4_hdr_len = sizeof(struct udphdr);
+	} else {
+		return 0;
+	}
+	segment_len = l4_off - l2_len + l4_hdr_len + gso_size;
+	return segment_len < ip_len ? segment_len : ip_len;
+}
+
+/* Takes the header pointers again after a helper that may have moved the
+ * frame; -1 when the headers are no longer directly addressable. */
+static __always_inline int pg_pkt_reload(void *ctx, const enum pg_hook hook, struct pg_pkt *pkt)
+{
+	void *data = ctx_data(ctx, hook);
+	void *data_end = ctx_data_end(ctx, hook);
+	struct ipv6hdr *ip6 = data + (pkt->l2_len & 0x3f);
+
+	if ((void *)(ip6 + 1) > data_end)
+		return -1;
+	pkt->eth = data;
+	pkt->ip6 = ip6;
+	return 0;
 }
 
 #endif

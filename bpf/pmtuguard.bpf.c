@@ -21,6 +21,7 @@
 #include "ratelimit.h"
 #include "ptb.h"
 #include "forward.h"
+#include "mss.h"
 #include "events.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -55,8 +56,7 @@ static __always_inline enum pg_verdict pg_answer_oversize(void *ctx, const enum 
 static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 {
 	__u32 ifindex = ctx_ifindex(ctx, hook);
-	void *data = ctx_data(ctx, hook);
-	void *data_end = ctx_data_end(ctx, hook);
+	void *data, *data_end;
 	struct pg_counters *cnt = pg_counters_for(ifindex);
 	struct pg_iface_key key = { .ifindex = ifindex };
 	struct pg_iface_cfg *cfg;
@@ -71,6 +71,11 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		return ctx_verdict(ctx, hook, PG_VERDICT_PASS, 0);
 	pg_count(cnt, PG_CNT_RX_PACKETS);
 
+	/* If the pull fails, parsing finds too little and passes the frame. */
+	ctx_pull(ctx, hook, PG_PARSE_MIN_LINEAR);
+	data = ctx_data(ctx, hook);
+	data_end = ctx_data_end(ctx, hook);
+	pkt.vlan_id = ctx_offloaded_vlan_id(ctx, hook);
 	rc = pg_parse(data, data_end, ctx_len(ctx, hook), &pkt);
 	if (rc == PG_PARSE_NOT_IPV6) {
 		passed = PG_CNT_PASS_NOT_IPV6;
@@ -82,7 +87,8 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		goto pass;
 	}
 
-	advertised = pg_ptb_advertised_mtu(data, data_end, &pkt);
+	/* On egress a PTB is leaving, not arriving. */
+	advertised = hook == PG_HOOK_TC_EGRESS ? -1 : pg_ptb_advertised_mtu(data, data_end, &pkt);
 	if (advertised >= 0) {
 		pg_count_ptb_received(cnt, advertised);
 		pg_event_ptb_received(cnt, ifindex, &pkt, advertised);
@@ -98,10 +104,18 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		passed = PG_CNT_PASS_NOT_FORWARDED;
 		goto pass;
 	}
-	/* Before the MTU: the kernel sends Time Exceeded ahead of Packet Too Big. */
-	if (pkt.ip6->hop_limit <= 1) {
+	/* Before the MTU: the kernel sends Time Exceeded ahead of Packet Too Big.
+	 * On egress the hop was counted already, or the packet is our own. */
+	if (hook != PG_HOOK_TC_EGRESS && pkt.ip6->hop_limit <= 1) {
 		passed = PG_CNT_PASS_HOP_LIMIT;
 		goto pass;
+	}
+	if (hook != PG_HOOK_XDP) {
+		pkt.ip_len = pg_skb_wire_len(ctx, pkt.l2_len, pkt.l4_off, pkt.l4_proto, pkt.ip_len);
+		if (!pkt.ip_len) {
+			passed = PG_CNT_PASS_GSO_UNSIZED;
+			goto pass;
+		}
 	}
 
 	/* On egress the kernel has routed the packet already. Sources the router
@@ -117,10 +131,25 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 		goto pass;
 	}
 
-	pg_route(ctx, &pkt, cfg->fib_ifindex, &r);
+	if (hook == PG_HOOK_TC_EGRESS)
+		pg_route_egress(ctx, &pkt, ifindex, &r);
+	else
+		pg_route(ctx, &pkt, cfg->fib_ifindex, &r);
 	if (r.mtu) {
 		pg_count_table(tcnt, PG_TCNT_OVERSIZE);
 		return ctx_verdict(ctx, hook, pg_answer_oversize(ctx, hook, cnt, cfg, &pkt, r.mtu, r.table), 0);
+	}
+
+	/* Every segment that leaves, whether pmtuguard or the kernel sends it. */
+	if ((cfg->flags & PG_IFACE_CLAMP_MSS) && !(cfg->flags & PG_IFACE_OBSERVE) &&
+	    (r.fib_rc == BPF_FIB_LKUP_RET_SUCCESS || r.fib_rc == BPF_FIB_LKUP_RET_NO_NEIGH) &&
+	    pg_mss_clamp(ctx, hook, &pkt, r.fib.ifindex, cnt)) {
+		passed = PG_CNT_PASS_MALFORMED; /* its headers could not be made addressable */
+		goto pass;
+	}
+	if (hook == PG_HOOK_TC_EGRESS) {
+		passed = PG_CNT_PASS_EGRESS;
+		goto pass;
 	}
 
 	switch (r.fib_rc) {
@@ -170,7 +199,7 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 								       : PG_CNT_PASS_NOT_REDIRECTABLE;
 			goto pass;
 		}
-	} else if (r.table) {
+	} else if (r.table || (r.fib_rc == BPF_FIB_LKUP_RET_SUCCESS && pg_tc_may_forward(&pkt, r.fib.ifindex))) {
 		pg_count(cnt, PG_CNT_FORWARDED);
 		pg_count_table(tcnt, PG_TCNT_FORWARDED);
 		return pg_forward_neigh(pkt.ip6, r.fib.ifindex, (const __u8 *)r.fib.ipv6_dst);
@@ -195,6 +224,12 @@ SEC("tc")
 int pmtuguard_tc_ingress(struct __sk_buff *skb)
 {
 	return pg_process(skb, PG_HOOK_TC_INGRESS);
+}
+
+SEC("tc")
+int pmtuguard_tc_egress(struct __sk_buff *skb)
+{
+	return pg_process(skb, PG_HOOK_TC_EGRESS);
 }
 
 /* Next to the XDP program: sends what it handed over (forward.h). */

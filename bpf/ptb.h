@@ -93,9 +93,11 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 	__builtin_memcpy(old_dst, pkt->eth->h_dest, ETH_ALEN);
 	__builtin_memcpy(old_src, pkt->eth->h_source, ETH_ALEN);
 
-	if (ctx_grow_head(ctx, hook, PG_PTB_GROW))
+	/* Cut first: on an skb that ends GSO and drops a CHECKSUM_COMPLETE sum
+	 * before anything is rewritten, and less is copied when growing. */
+	if (ctx_set_len(ctx, hook, l2_len + PG_PTB_QUOTE_LEN))
 		return -1;
-	if (ctx_set_len(ctx, hook, l2_len + PG_IPV6_MIN_MTU))
+	if (ctx_grow_head(ctx, hook, PG_PTB_GROW))
 		return -1;
 	if (ctx_pull(ctx, hook, l2_len + PG_IPV6_MIN_MTU))
 		return -1;
@@ -140,6 +142,7 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 	csum = bpf_csum_diff(0, 0, (void *)icmp + 512, 512, csum);
 	csum = bpf_csum_diff(0, 0, (void *)icmp + 1024, PG_PTB_ICMP_LEN - 1024, csum);
 	icmp->checksum = pg_csum_fold(csum);
+	ctx_forget_checksum_state(ctx, hook);
 	return 0;
 }
 

@@ -188,6 +188,25 @@ static __always_inline int pg_is_local_destination(const struct in6_addr *dst)
 	return bpf_map_lookup_elem(&pg_local_addrs, dst) != 0;
 }
 
+/* r->mtu is the route's MTU when the packet exceeds it, else 0: lower it to
+ * the operator's policy for the destination, never below the IPv6 minimum,
+ * and leave 0 when the packet fits after all. */
+static __always_inline void pg_apply_policy(const struct pg_pkt *pkt, struct pg_route *r)
+{
+	/* Nothing up to the IPv6 minimum can be too big, so small packets skip
+	 * the policy lookup. */
+	if (pkt->ip_len > PG_IPV6_MIN_MTU) {
+		__u32 policy = pg_policy_mtu(&pkt->ip6->daddr);
+
+		if (policy && policy < pkt->ip_len && (r->mtu == 0 || policy < r->mtu))
+			r->mtu = policy;
+	}
+	if (r->mtu && r->mtu < PG_IPV6_MIN_MTU)
+		r->mtu = PG_IPV6_MIN_MTU;
+	if (r->mtu >= pkt->ip_len)
+		r->mtu = 0;
+}
+
 /* With r->table set, the lookup is in that table alone (DIRECT|TBID): no
  * kernel rule is consulted, and no other table is fallen back to. */
 static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_ifindex, struct pg_route *r)
@@ -217,19 +236,70 @@ static __always_inline void pg_route(void *ctx, struct pg_pkt *pkt, __u32 fib_if
 		r->mtu = fib->mtu_result;
 	else if (r->fib_rc != BPF_FIB_LKUP_RET_SUCCESS && r->fib_rc != BPF_FIB_LKUP_RET_NO_NEIGH)
 		return;
+	pg_apply_policy(pkt, r);
+}
 
-	/* Nothing up to the IPv6 minimum can be too big, so small packets skip
-	 * the policy lookup. */
-	if (pkt->ip_len > PG_IPV6_MIN_MTU) {
-		__u32 policy = pg_policy_mtu(&ip6->daddr);
+/* The MTU of a device, 0 if there is no such device. */
+static __always_inline __u32 pg_device_mtu(void *ctx, __u32 ifindex)
+{
+	__u32 mtu = 0;
 
-		if (policy && policy < pkt->ip_len && (r->mtu == 0 || policy < r->mtu))
-			r->mtu = policy;
-	}
-	if (r->mtu && r->mtu < PG_IPV6_MIN_MTU)
-		r->mtu = PG_IPV6_MIN_MTU;
-	if (r->mtu >= pkt->ip_len)
-		r->mtu = 0;
+	if (bpf_check_mtu(ctx, ifindex, &mtu, 0, 0) < 0)
+		return 0;
+	return mtu;
+}
+
+/* tc egress: the kernel has routed the packet to this device already, so
+ * what applies is the device's MTU, lowered by the policy. */
+static __always_inline void pg_route_egress(void *ctx, struct pg_pkt *pkt, __u32 ifindex, struct pg_route *r)
+{
+	__u32 mtu = pg_device_mtu(ctx, 0);
+
+	r->fib_rc = BPF_FIB_LKUP_RET_SUCCESS;
+	r->fib.ifindex = ifindex;
+	r->mtu = mtu && pkt->ip_len > mtu ? mtu : 0;
+	pg_apply_policy(pkt, r);
+}
+
+/* Never below the IPv6 minimum; 0 stays 0 (unknown). */
+static __always_inline __u32 pg_mtu_floor(__u32 mtu)
+{
+	return mtu && mtu < PG_IPV6_MIN_MTU ? PG_IPV6_MIN_MTU : mtu;
+}
+
+/* The MTU toward dst for a packet leaving by egress_ifindex: the device's,
+ * lowered by the policy. 0 when the device is gone. */
+static __always_inline __u32 pg_mtu_via(void *ctx, __u32 egress_ifindex, const struct in6_addr *dst)
+{
+	__u32 mtu = pg_device_mtu(ctx, egress_ifindex), policy = pg_policy_mtu(dst);
+
+	if (policy && policy < mtu)
+		mtu = policy;
+	return pg_mtu_floor(mtu);
+}
+
+/* The MTU toward dst by the kernel's route (asked about the largest packet
+ * there is, bpf_fib_lookup reports the MTU it compared with), lowered by
+ * the policy. 0 when there is no route to dst. */
+static __always_inline __u32 pg_mtu_toward(void *ctx, const struct in6_addr *src, const struct in6_addr *dst,
+					   __u32 ifindex)
+{
+	struct bpf_fib_lookup fib = {
+		.family = AF_INET6,
+		.tot_len = 0xffff,
+		.ifindex = ifindex,
+	};
+	__u32 mtu, policy;
+
+	__builtin_memcpy(fib.ipv6_src, src, 16);
+	__builtin_memcpy(fib.ipv6_dst, dst, 16);
+	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_FRAG_NEEDED)
+		return 0;
+	mtu = fib.mtu_result;
+	policy = pg_policy_mtu(dst);
+	if (policy && policy < mtu)
+		mtu = policy;
+	return pg_mtu_floor(mtu);
 }
 
 #endif

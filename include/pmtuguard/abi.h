@@ -49,6 +49,9 @@
 	  "egress not attached or frame tagged: the kernel forwards it")                          \
 	X(PASS_OBSERVE, "passed_observe", "fits, but the interface is in observe mode")           \
 	X(PASS_UNCONFIGURED, "passed_unconfigured", "VLAN or interface without configuration")    \
+	X(PASS_EGRESS, "passed_egress", "tc egress: fits, leaves as the kernel sent it")          \
+	X(PASS_GSO_UNSIZED, "passed_gso_unsized",                                                 \
+	  "GSO packet whose segment size is unknown (not TCP or UDP): the kernel judges it")      \
 	X(DROP_NO_TABLE_ROUTE, "dropped_no_table_route",                                          \
 	  "a source rule chose a table without a route for the destination: dropped, never routed elsewhere") \
 	X(DROP_NO_HANDOFF, "dropped_no_handoff",                                                  \
@@ -76,7 +79,7 @@
 	X(PTB_RECEIVED_MTU_LE_9000, "ptb_received_mtu_le_9000", "advertised MTU 1501..9000")      \
 	X(PTB_RECEIVED_MTU_GT_9000, "ptb_received_mtu_gt_9000", "advertised MTU above 9000")      \
 	X(MSS_CLAMPED, "mss_clamped", "TCP SYN or SYN-ACK whose MSS option was lowered")          \
-	X(EVENTS_SAMPLED_OUT, "events_sampled_out", "events not recorded: this CPU's event budget was spent") \
+	X(EVENTS_SAMPLED_OUT, "events_sampled_out", "events not recorded: no reader, or this CPU's budget spent") \
 	X(EVENTS_LOST, "events_lost", "events dropped: the event ring was full (no reader, or a slow one)")
 
 enum pg_counter {
@@ -232,12 +235,18 @@ struct pg_ratelimit_key {
 	__u8 prefix[16]; /* source masked to source_prefix_len */
 };
 
-/* Sampled events (bpf/events.h, `pmtuguard events`). Each CPU records at
- * most PG_EVENT_BUDGET per window (100/s): a flood costs the ring and the
- * terminal nothing, and what is not recorded is counted (events_sampled_out,
- * events_lost). */
+/* Sampled events (bpf/events.h, `pmtuguard events`). Each CPU records what
+ * its budget allows; a reader tops every CPU's budget up to PG_EVENT_BUDGET
+ * each PG_EVENT_WINDOW_MS (100 events/s per CPU) and nobody else does, so
+ * with no reader nothing is recorded and no packet reads a clock. What is not
+ * recorded is counted (events_sampled_out, events_lost). */
 #define PG_EVENT_BUDGET 10
-#define PG_EVENT_WINDOW_NS 100000000ULL
+#define PG_EVENT_WINDOW_MS 100
+
+struct pg_event_budget {
+	__u32 left; /* events this CPU may still record */
+	__u32 pad;  /* a per-CPU value is an 8-byte slot in the syscall buffer */
+};
 
 enum pg_event_kind {
 	PG_EVENT_PTB_SENT = 1,

@@ -28,8 +28,15 @@ PY
 
 e2e_lab_up
 lab_pmtuguard attach r-h1 r-h2 || fail "attach r-h1 r-h2"
+# With no reader, nothing is recorded: only counted.
+sampled_out_before=$(stats_sum events_sampled_out)
+lab_send_udp --size 1400 --count 2 || fail "scapy send"
+expect_eq "events_sampled_out with no reader" 2 $(($(stats_sum events_sampled_out) - sampled_out_before))
+
 worthy_before=$(stats_sum oversize_packets ptb_received)
 mon_start_in_r reader "$E2E_TMP/events.err" sh -c "exec '$PMTUGUARD' --pin-dir '$LAB_PIN_DIR' -j events >'$events'"
+# Nothing is recorded before a reader gives the datapath its budget.
+mon_wait_log "events reader" "$E2E_TMP/events.err" '^reading events' 1 30 "$reader"
 
 lab_send_udp --size 1400 --count 3 || fail "scapy send"
 mon_send_ptb_from_h2 1000 1 || fail "scapy PTB from h2"
@@ -65,12 +72,13 @@ PY
 ok "flood: $shown shown, $sampled_out over the budget, $lost lost"
 expect_eq "shown + not shown = oversize + PTBs received since the start" \
 	$(($(stats_sum oversize_packets ptb_received) - worthy_before)) $((shown + lost + sampled_out))
-expect_eq "events_sampled_out in stats -j" "$sampled_out" "$(stats_sum events_sampled_out)"
+expect_eq "events_sampled_out in stats -j" $((sampled_out_before + 2 + sampled_out)) "$(stats_sum events_sampled_out)"
 
 # Observe mode, in the text output (one line per event).
 lab_pmtuguard detach r-h1 || fail "detach r-h1"
 lab_pmtuguard attach --observe r-h1 || fail "attach --observe r-h1"
 mon_start_in_r reader "$E2E_TMP/events.txt" "$PMTUGUARD" --pin-dir "$LAB_PIN_DIR" events --count 1
+mon_wait_log "events reader" "$E2E_TMP/events.txt" '^reading events' 1 30 "$reader"
 lab_send_udp --size 1400 --count 1 || fail "scapy send"
 wait "$reader" || fail "events --count 1 failed: $(cat "$E2E_TMP/events.txt")"
 expect_contains "text event" "r-h1 oversize_observed $LAB_H1_ADDR > $LAB_H2_ADDR len 1400 mtu 1280 passed" \

@@ -100,13 +100,14 @@ source_rate = 7
 	EXPECT_EQ(p.mtu_set[0].mtu, 1280u);
 	ASSERT_EQ(p.mtu_del.size(), 1u);
 	EXPECT_EQ(p.mtu_del[0].str(), "2001:db9::/32");
-	// The changed table: the old rule goes, the new one comes; the rule
-	// no longer configured goes.
-	ASSERT_EQ(p.rules_add.size(), 1u);
-	EXPECT_EQ(p.rules_add[0].table, 200u);
-	ASSERT_EQ(p.rules_del.size(), 2u);
-	EXPECT_EQ(p.rules_del[0].from.str(), "2001:db8:1::/48");
-	EXPECT_EQ(p.rules_del[1].from.str(), "2001:db8:2::/48");
+	// The changed table: the rule moves in place; the rule no longer
+	// configured goes.
+	EXPECT_TRUE(p.rules_add.empty());
+	ASSERT_EQ(p.rules_move.size(), 1u);
+	EXPECT_EQ(p.rules_move[0].from.str(), "2001:db8:1::/48");
+	EXPECT_EQ(p.rules_move[0].table, 200u);
+	ASSERT_EQ(p.rules_del.size(), 1u);
+	EXPECT_EQ(p.rules_del[0].from.str(), "2001:db8:2::/48");
 	ASSERT_TRUE(p.settings);
 	EXPECT_EQ(p.settings->source_rate, 7u);
 }

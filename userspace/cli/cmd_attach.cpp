@@ -28,6 +28,7 @@ void print_status(const GlobalOptions &g)
 					{"hook", hook_name(a.hook)},
 					{"mode", mode_name(a.mode)},
 					{"observe", a.observe},
+					{"clamp_mss", a.clamp_mss},
 					{"prog_id", a.prog_id},
 					{"link_id", a.link_id},
 					{"ptb_source", a.ptb_source ? nlohmann::json(*a.ptb_source) : nlohmann::json()}});
@@ -42,7 +43,7 @@ void print_status(const GlobalOptions &g)
 	std::cout << "pin dir " << g.pin_dir << ", " << policies << " MTU policies\n";
 	for (const auto &a : atts) {
 		std::cout << a.interface << ": " << hook_name(a.hook) << " " << mode_name(a.mode)
-			  << (a.observe ? " observe" : "") << " prog " << a.prog_id << " link " << a.link_id
+			  << (a.observe ? " observe" : "") << (a.clamp_mss ? " clamp-mss" : "") << " prog " << a.prog_id << " link " << a.link_id
 			  << (a.ifindex ? "" : " (interface gone)") << " ptb-source "
 			  << (a.ptb_source ? *a.ptb_source : "none (PTBs left to the kernel)") << "\n";
 	}
@@ -58,6 +59,10 @@ void register_attach(CLI::App &app, GlobalOptions &g)
 	attach->add_option("interfaces", opts->interfaces, "interfaces")->required();
 	attach->add_option("--mode", *mode, "native | generic | tc")->capture_default_str();
 	attach->add_flag("--observe", opts->observe, "count everything, emit nothing, pass packets to the kernel");
+	attach->add_flag("--egress", opts->egress,
+			 "also enforce on packets leaving the interfaces (tc egress), this host's own included");
+	attach->add_flag("--clamp-mss", opts->clamp_mss,
+			 "lower the MSS of TCP SYN and SYN-ACK segments crossing the interfaces to the path MTU - 60");
 	// One callback: CLI11's callback() and final_callback() set the same slot,
 	// so a second one silently replaced the first (and --mode was ignored).
 	attach->callback([&g, opts, mode] {

@@ -31,6 +31,8 @@ void stream_events(const GlobalOptions &g, unsigned count)
 		std::cout << (g.json ? event_json(e).dump() : event_text(e)) << std::endl;
 		seen++;
 	});
+	// Like tcpdump's "listening on": from here on, events are recorded.
+	std::cerr << "reading events from " << g.pin_dir << " (Ctrl-C to stop)" << std::endl;
 	auto next_loss = std::chrono::steady_clock::now() + kLossEvery;
 	while (!signals.pending() && !(count && seen >= count)) {
 		reader.poll(kPollMs);

@@ -297,7 +297,8 @@ void Datapath::attach(const AttachOptions &opts)
 			create_link(Hook::TcHandoff, bpf_program__fd(skel->progs.pmtuguard_tc_handoff), kAttachTcxIngress, 0);
 			create_link(Hook::Xdp, bpf_program__fd(skel->progs.pmtuguard_xdp), BPF_XDP, flags);
 		}
-		(void)kAttachTcxEgress;
+		if (opts.egress)
+			create_link(Hook::TcEgress, bpf_program__fd(skel->progs.pmtuguard_tc_egress), kAttachTcxEgress, 0);
 	}
 	undo.commit();
 }
@@ -375,6 +376,7 @@ std::vector<Attachment> Datapath::attachments() const
 				if (auto cfg = maps->iface(a.ifindex, 0)) {
 					a.mode = static_cast<pg_attach_mode>(cfg->mode);
 					a.observe = cfg->flags & PG_IFACE_OBSERVE;
+					a.clamp_mss = cfg->flags & PG_IFACE_CLAMP_MSS;
 					if (cfg->flags & PG_IFACE_HAS_SOURCE) {
 						Ipv6Address addr;
 						std::memcpy(addr.data(), cfg->ptb_source, 16);

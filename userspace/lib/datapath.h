@@ -19,7 +19,7 @@ struct AttachOptions {
 	pg_attach_mode mode = PG_MODE_NATIVE;
 	bool observe = false;
 	bool clamp_mss = false;
-	bool egress = false; // also enforce on egress with tc
+	bool egress = false; // also enforce on packets leaving (tc egress), our own included
 };
 
 struct Attachment {
@@ -28,6 +28,7 @@ struct Attachment {
 	Hook hook = Hook::Xdp;
 	pg_attach_mode mode = PG_MODE_NATIVE;
 	bool observe = false;
+	bool clamp_mss = false;
 	unsigned prog_id = 0;
 	unsigned link_id = 0;
 	std::optional<std::string> ptb_source;

@@ -4,10 +4,12 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <vector>
 
 #include "lib/counters.h"
 #include "lib/error.h"
@@ -40,6 +42,17 @@ std::string counter_name(uint32_t id)
 {
 	auto infos = counter_infos();
 	return id < infos.size() ? std::string(infos[id].name) : "counter_" + std::to_string(id);
+}
+
+int open_pinned(const std::string &path, const char *what)
+{
+	int fd = bpf_obj_get(path.c_str());
+	if (fd < 0) {
+		if (errno == ENOENT)
+			throw Error(std::string("no ") + what + " at " + path + " (is pmtuguard attached with this --pin-dir?)");
+		throw Error(errno_message(std::string("cannot open the ") + what + " " + path, errno));
+	}
+	return fd;
 }
 
 } // namespace
@@ -144,25 +157,40 @@ std::string loss_text(const EventLoss &loss)
 EventReader::EventReader(const std::string &pin_dir, std::function<void(const Event &)> on_event)
 	: on_event_(std::move(on_event))
 {
-	std::string path = maps_dir(pin_dir) + "/pg_events";
-	map_fd_ = bpf_obj_get(path.c_str());
-	if (map_fd_ < 0) {
-		if (errno == ENOENT)
-			throw Error("no event ring at " + path + " (is pmtuguard attached with this --pin-dir?)");
-		throw Error(errno_message("cannot open the event ring " + path, errno));
+	std::string ring_path = maps_dir(pin_dir) + "/pg_events";
+	map_fd_ = open_pinned(ring_path, "event ring");
+	try {
+		budget_fd_ = open_pinned(maps_dir(pin_dir) + "/pg_event_budget", "event budget");
+	} catch (...) {
+		close(map_fd_);
+		throw;
 	}
 	ring_ = ring_buffer__new(map_fd_, &EventReader::on_sample, this, nullptr);
 	if (!ring_) {
 		int err = errno;
+		close(budget_fd_);
 		close(map_fd_);
-		throw Error(errno_message("cannot map the event ring " + path, err));
+		throw Error(errno_message("cannot map the event ring " + ring_path, err));
 	}
+	refill_budget();
 }
 
 EventReader::~EventReader()
 {
 	ring_buffer__free(ring_);
+	close(budget_fd_);
 	close(map_fd_);
+}
+
+// Sets every CPU's budget to a full window's worth, whatever it had left, so
+// no CPU records more than PG_EVENT_BUDGET per window.
+void EventReader::refill_budget()
+{
+	std::vector<pg_event_budget> full(libbpf_num_possible_cpus(), pg_event_budget{PG_EVENT_BUDGET, 0});
+	uint32_t zero = 0;
+	if (bpf_map_update_elem(budget_fd_, &zero, full.data(), BPF_ANY) != 0)
+		throw Error(errno_message("cannot refill the event budget", errno));
+	refilled_ = std::chrono::steady_clock::now();
 }
 
 int EventReader::on_sample(void *ctx, void *data, size_t size)
@@ -178,9 +206,14 @@ int EventReader::on_sample(void *ctx, void *data, size_t size)
 
 void EventReader::poll(int timeout_ms)
 {
-	int rc = ring_buffer__poll(ring_, timeout_ms);
+	constexpr auto window = std::chrono::milliseconds(PG_EVENT_WINDOW_MS);
+	auto until_refill = std::chrono::duration_cast<std::chrono::milliseconds>(refilled_ + window -
+										 std::chrono::steady_clock::now());
+	int rc = ring_buffer__poll(ring_, std::clamp(static_cast<int>(until_refill.count()), 0, timeout_ms));
 	if (rc < 0 && rc != -EINTR)
 		throw Error(errno_message("reading the event ring", rc));
+	if (std::chrono::steady_clock::now() >= refilled_ + window)
+		refill_budget();
 }
 
 void EventReader::drain()

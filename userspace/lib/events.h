@@ -49,8 +49,10 @@ struct EventLoss {
 nlohmann::json loss_json(const EventLoss &loss);
 std::string loss_text(const EventLoss &loss);
 
-// A consumer of the pinned event ring. The ring has one read position, so
-// two readers split the events between them.
+// A consumer of the pinned event ring. It also refills the datapath's
+// per-CPU event budget while it reads (nothing is recorded without a reader).
+// The ring has one read position, so two readers split the events between
+// them.
 class EventReader {
 public:
 	EventReader(const std::string &pin_dir, std::function<void(const Event &)> on_event);
@@ -58,16 +60,20 @@ public:
 	EventReader(const EventReader &) = delete;
 	EventReader &operator=(const EventReader &) = delete;
 
-	// Waits up to timeout_ms, hands every pending event to on_event.
+	// Waits up to timeout_ms (at most one budget window), hands every
+	// pending event to on_event.
 	void poll(int timeout_ms);
 	// Hands what is in the ring now to on_event, without waiting.
 	void drain();
 
 private:
 	static int on_sample(void *ctx, void *data, size_t size);
+	void refill_budget();
 	std::function<void(const Event &)> on_event_;
 	int map_fd_ = -1;
+	int budget_fd_ = -1;
 	ring_buffer *ring_ = nullptr;
+	std::chrono::steady_clock::time_point refilled_;
 };
 
 } // namespace pmtuguard

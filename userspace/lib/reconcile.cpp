@@ -64,7 +64,7 @@ RunningState read_running_state(const Datapath &dp)
 bool Plan::empty() const
 {
 	return attach.empty() && reconfigure.empty() && detach.empty() && mtu_set.empty() && mtu_del.empty() &&
-	       rules_add.empty() && rules_del.empty() && !settings;
+	       rules_add.empty() && rules_move.empty() && rules_del.empty() && !settings;
 }
 
 std::vector<std::string> Plan::describe() const
@@ -82,6 +82,8 @@ std::vector<std::string> Plan::describe() const
 		out.push_back("rule del " + r.str());
 	for (const auto &r : rules_add)
 		out.push_back("rule add " + r.str());
+	for (const auto &r : rules_move)
+		out.push_back("rule move " + r.str());
 	if (settings)
 		out.push_back("limits: source /" + std::to_string(settings->source_prefix_len) + " " +
 			      std::to_string(settings->source_rate) + "/s burst " + std::to_string(settings->source_burst) +
@@ -138,11 +140,10 @@ Plan plan_changes(const Config &desired, const RunningState &running,
 	for (const auto &rule : wanted_rules) {
 		auto it = std::find_if(running.rules.begin(), running.rules.end(),
 				       [&](const auto &e) { return same_key(e, rule); });
-		if (it != running.rules.end() && it->table == rule.table)
-			continue;
-		if (it != running.rules.end())
-			plan.rules_del.push_back(*it);
-		plan.rules_add.push_back(rule);
+		if (it == running.rules.end())
+			plan.rules_add.push_back(rule);
+		else if (it->table != rule.table)
+			plan.rules_move.push_back(rule);
 	}
 	for (const auto &e : running.rules)
 		if (std::none_of(wanted_rules.begin(), wanted_rules.end(), [&](const auto &r) { return same_key(r, e); }))
@@ -179,6 +180,8 @@ void apply_plan(Datapath &dp, const Plan &plan)
 		del_source_rule(maps, r.from, r.ifindex);
 	for (const auto &r : plan.rules_add)
 		add_source_rule(maps, r);
+	for (const auto &r : plan.rules_move)
+		replace_source_rule(maps, r);
 	for (const auto &opts : plan.reconfigure)
 		dp.reconfigure(opts);
 	if (!plan.detach.empty())

@@ -29,7 +29,8 @@ struct Plan {
 	std::vector<MtuPolicyEntry> mtu_set;    // new or changed
 	std::vector<Ipv6Prefix> mtu_del;
 	std::vector<SourceRule> rules_add;
-	std::vector<SourceRule> rules_del;      // a changed table: deleted, then added
+	std::vector<SourceRule> rules_move;     // same selector, another table
+	std::vector<SourceRule> rules_del;
 	std::optional<pg_settings> settings;
 
 	bool empty() const;
