@@ -136,6 +136,10 @@ HostileFrames DatapathFuzzer::frames(uint64_t seed) const
 
 bool DatapathFuzzer::feed(std::span<const uint8_t> frame)
 {
+	if (impl_->skb && !SkbDatapath::test_run_accepts(frame)) {
+		stats_.unreplayable_frames++;
+		return true;
+	}
 	auto [action, output] = impl_->run(frame);
 	CounterValues now = impl_->counters();
 	Observed run{impl_->hook, frame, action, output, {}};

@@ -25,6 +25,7 @@ namespace pmtuguard::test {
 struct FuzzStats {
 	uint64_t frames = 0;
 	uint64_t failed_frames = 0;
+	uint64_t unreplayable_frames = 0; // refused by test_run itself (SkbDatapath::test_run_accepts)
 	std::map<std::string, uint64_t> outcomes; // frames per counter that took them (ptb_sent, passed_*, ...)
 	std::vector<std::string> failures;        // the first few, each with its frame in hex
 };

@@ -60,6 +60,19 @@ void SkbDatapath::attach_vlan(int parent, uint16_t vlan_id, int child, bool obse
 	maps_->put_iface(static_cast<uint32_t>(parent), vlan_id, interface_config(child, tc_attach(observe)));
 }
 
+bool SkbDatapath::test_run_accepts(std::span<const uint8_t> frame)
+{
+	constexpr size_t kEth = 14;
+	if (frame.size() < kEth)
+		return false;
+	uint16_t type = static_cast<uint16_t>(frame[12] << 8 | frame[13]);
+	if (type == 0x86dd)
+		return frame.size() >= kEth + 40;
+	if (type == 0x0800)
+		return frame.size() >= kEth + 20;
+	return true;
+}
+
 SkbResult SkbDatapath::run(SkbProgram program, std::span<const uint8_t> frame, int ifindex, SkbGso gso)
 {
 	bpf_program *prog = program == SkbProgram::Ingress ? skel_->progs.pmtuguard_tc_ingress
@@ -74,7 +87,7 @@ SkbResult SkbDatapath::run(SkbProgram program, std::span<const uint8_t> frame, i
 		    .data_size_in = static_cast<uint32_t>(frame.size()), .data_size_out = static_cast<uint32_t>(out.size()),
 		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
 	if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) != 0)
-		throw std::runtime_error(std::string("BPF_PROG_TEST_RUN (tc) failed: ") + std::strerror(errno));
+		throw std::runtime_error("BPF_PROG_TEST_RUN (tc) failed on a " + std::to_string(frame.size()) + "-byte frame: " + std::strerror(errno));
 	out.resize(opts.data_size_out);
 	return {static_cast<int>(opts.retval), std::move(out)};
 }

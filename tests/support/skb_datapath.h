@@ -51,6 +51,10 @@ public:
 	void attach_vlan(int parent, uint16_t vlan_id, int child, bool observe = false);
 
 	SkbResult run(SkbProgram program, std::span<const uint8_t> frame, int ifindex, SkbGso gso = {});
+	// BPF_PROG_TEST_RUN refuses (EINVAL) a frame whose EtherType announces
+	// IPv4 or IPv6 but which is too short for that header. A device would
+	// still hand such a frame to tc; here it cannot be replayed.
+	static bool test_run_accepts(std::span<const uint8_t> frame);
 	CounterValues counters(int ifindex) const { return maps_->counters(static_cast<uint32_t>(ifindex)); }
 
 private:
