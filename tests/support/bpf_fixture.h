@@ -88,6 +88,10 @@ struct XdpCase {
 // counter invariants) as a GoogleTest failure naming the case.
 void expect_case(XdpDatapath &dp, const XdpCase &c);
 
+// Each counter moved by exactly its expected delta (0 when not named) between
+// the two readings, and the invariants below hold after.
+void expect_counter_deltas(const CounterValues &before, const CounterValues &after, const CounterDeltas &expected);
+
 // rx_packets = forwarded + sum(passed_*) + sum(dropped_*) + oversize_packets and
 // oversize_packets = ptb_sent + sum(ptb_suppressed_*), the partition abi.h
 // promises for every frame.

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <linux/pkt_cls.h>
 
 #include <cerrno>
 #include <cstring>
@@ -13,6 +14,16 @@
 #include "pmtuguard_bpf.skel.h"
 
 namespace pmtuguard::test {
+
+std::string tc_action_name(int action)
+{
+	switch (action) {
+	case TC_ACT_OK: return "TC_ACT_OK";
+	case TC_ACT_SHOT: return "TC_ACT_SHOT";
+	case TC_ACT_REDIRECT: return "TC_ACT_REDIRECT";
+	}
+	return "action " + std::to_string(action);
+}
 
 SkbDatapath::SkbDatapath()
 {

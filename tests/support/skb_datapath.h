@@ -12,6 +12,7 @@
 // any VLAN tags left in the frame; what a program redirects is not sent.
 #include <memory>
 #include <span>
+#include <string>
 
 #include "lib/counters.h"
 #include "lib/maps.h"
@@ -23,6 +24,8 @@ struct pmtuguard_bpf;
 namespace pmtuguard::test {
 
 enum class SkbProgram { Ingress, Egress };
+
+std::string tc_action_name(int action); // "TC_ACT_OK", ...
 
 // What the program returned (TC_ACT_*) and the frame it left.
 struct SkbResult {
