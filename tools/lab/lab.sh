@@ -225,6 +225,12 @@ lab_up() {
 		return 0
 	fi
 	lab_down # leftovers of a half-built or half-removed lab
+	# Interrupted half way (Ctrl-C, a timeout): remove what was built. The
+	# caller's own traps (this file is also sourced) come back afterwards.
+	local caller_traps
+	caller_traps=$(trap -p INT TERM HUP)
+	trap 'lab_down; exit 130' INT
+	trap 'lab_down; exit 143' TERM HUP
 	# errexit must hold inside lab_build, and bash ignores it in a subshell
 	# whose status is tested; so the status is taken afterwards.
 	local rc caller_errexit=$-
@@ -232,6 +238,8 @@ lab_up() {
 	(lab_build)
 	rc=$?
 	[[ $caller_errexit == *e* ]] && set -e
+	trap - INT TERM HUP
+	eval "$caller_traps"
 	if [ "$rc" != 0 ]; then
 		echo "lab: building $LAB_PREFIX failed; removed what was built" >&2
 		lab_down
