@@ -87,13 +87,18 @@ static __always_inline __u16 ctx_offloaded_vlan_id(void *ctx, const enum pg_hook
 	return skb->vlan_tci & 0x0fff;
 }
 
-/* Grow the frame at the front by bytes (zeroed on an skb). On an skb the
- * network header offset stays behind; the stack resets it when the frame
- * is received or redirected. */
-static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int bytes)
+/* Grow the frame at the front by bytes (zeroed on an skb). On an skb with a
+ * link header the network header offset stays behind; the stack resets it
+ * when the frame is received or redirected. A tunnel device's skb (bare IP)
+ * grows with bpf_skb_adjust_room instead, which moves the network header to
+ * the new front: redirecting a frame without a link header cuts off
+ * everything before its network header. */
+static __always_inline int ctx_grow_head(void *ctx, const enum pg_hook hook, int bytes, int bare_ip)
 {
 	if (hook == PG_HOOK_XDP)
 		return bpf_xdp_adjust_head(ctx, -bytes);
+	if (bare_ip)
+		return bpf_skb_adjust_room(ctx, bytes, BPF_ADJ_ROOM_MAC, 0);
 	return bpf_skb_change_head(ctx, bytes, 0);
 }
 

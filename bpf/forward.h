@@ -91,7 +91,7 @@ static __always_inline int pg_take_handoff(struct __sk_buff *skb)
 	/* The headers up to IPv6 must be in the linear area to be written. The
 	 * stack has taken an outer VLAN tag out of the frame by now. */
 	if (bpf_skb_pull_data(skb, headers < skb->len ? headers : skb->len) ||
-	    pg_parse(ctx_data(skb, PG_HOOK_TC_INGRESS), ctx_data_end(skb, PG_HOOK_TC_INGRESS), skb->len, &pkt) !=
+	    pg_parse(ctx_data(skb, PG_HOOK_TC_INGRESS), ctx_data_end(skb, PG_HOOK_TC_INGRESS), skb->len, 0, &pkt) !=
 		    PG_PARSE_IPV6) {
 		pg_count_table(tcnt, PG_TCNT_NO_ROUTE);
 		return TC_ACT_SHOT;

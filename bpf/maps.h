@@ -93,4 +93,14 @@ struct {
 	__type(value, __u8);
 } pg_local_addrs SEC(".maps");
 
+/* Whether frames on ifindex start at the IP header (a tunnel device). Only
+ * the skb path can be attached to one. */
+static __always_inline int pg_iface_is_bare_ip(__u32 ifindex)
+{
+	struct pg_iface_key key = { .ifindex = ifindex };
+	struct pg_iface_cfg *cfg = bpf_map_lookup_elem(&pg_ifaces, &key);
+
+	return cfg && (cfg->flags & PG_IFACE_NO_LINK_HEADER);
+}
+
 #endif

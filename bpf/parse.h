@@ -140,15 +140,36 @@ __noinline int pg_upper_layer_kind(__u32 l4_off, __u32 l4_proto, __u32 icmp_type
 	return PG_UPPER_OTHER;
 }
 
-static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len, struct pg_pkt *pkt)
+/* A tunnel device's frame is the bare IP packet (l2_len 0): IPv4 or IPv6,
+ * told apart by the version, as the tunnel itself does. eth then points at
+ * the frame start and means nothing. */
+static __always_inline int pg_parse_bare_ip(void *data, void *data_end, struct pg_pkt *pkt)
+{
+	__u8 *version = data;
+
+	if ((void *)(version + 1) > data_end || (*version >> 4) != 6)
+		return PG_PARSE_NOT_IPV6;
+	pkt->eth = data;
+	pkt->l2_len = 0;
+	return PG_PARSE_IPV6;
+}
+
+static __always_inline int pg_parse(void *data, void *data_end, __u32 frame_len, int bare_ip, struct pg_pkt *pkt)
 {
 	__u16 proto = 0;
-	int rc = pg_parse_l2(data, data_end, pkt, &proto);
+	int rc;
 
-	if (rc != PG_PARSE_IPV6)
-		return rc;
-	if (proto != bpf_htons(ETH_P_IPV6))
-		return PG_PARSE_NOT_IPV6;
+	if (bare_ip) {
+		rc = pg_parse_bare_ip(data, data_end, pkt);
+		if (rc != PG_PARSE_IPV6)
+			return rc;
+	} else {
+		rc = pg_parse_l2(data, data_end, pkt, &proto);
+		if (rc != PG_PARSE_IPV6)
+			return rc;
+		if (proto != bpf_htons(ETH_P_IPV6))
+			return PG_PARSE_NOT_IPV6;
+	}
 
 	pkt->ip6 = data + pkt->l2_len;
 	if ((void *)(pkt->ip6 + 1) > data_end)

@@ -76,7 +76,7 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 	data = ctx_data(ctx, hook);
 	data_end = ctx_data_end(ctx, hook);
 	pkt.vlan_id = ctx_offloaded_vlan_id(ctx, hook);
-	rc = pg_parse(data, data_end, ctx_len(ctx, hook), &pkt);
+	rc = pg_parse(data, data_end, ctx_len(ctx, hook), hook != PG_HOOK_XDP && pg_iface_is_bare_ip(ifindex), &pkt);
 	if (rc == PG_PARSE_NOT_IPV6) {
 		passed = PG_CNT_PASS_NOT_IPV6;
 		goto pass;
@@ -199,7 +199,10 @@ static __always_inline int pg_process(void *ctx, const enum pg_hook hook)
 								       : PG_CNT_PASS_NOT_REDIRECTABLE;
 			goto pass;
 		}
-	} else if (r.table || (r.fib_rc == BPF_FIB_LKUP_RET_SUCCESS && pg_tc_may_forward(&pkt, r.fib.ifindex))) {
+	} else if ((r.table && pkt.l2_len) ||
+		   (r.fib_rc == BPF_FIB_LKUP_RET_SUCCESS && pg_tc_may_forward(&pkt, r.fib.ifindex))) {
+		/* bpf_redirect_neigh needs a link header to replace: a tunnel's
+		 * packet goes to the kernel, source rule or not. */
 		pg_count(cnt, PG_CNT_FORWARDED);
 		pg_count_table(tcnt, PG_TCNT_FORWARDED);
 		return pg_forward_neigh(pkt.ip6, r.fib.ifindex, (const __u8 *)r.fib.ipv6_dst);

@@ -97,7 +97,7 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 	 * before anything is rewritten, and less is copied when growing. */
 	if (ctx_set_len(ctx, hook, l2_len + PG_PTB_QUOTE_LEN))
 		return -1;
-	if (ctx_grow_head(ctx, hook, PG_PTB_GROW))
+	if (ctx_grow_head(ctx, hook, PG_PTB_GROW, l2_len == 0))
 		return -1;
 	if (ctx_pull(ctx, hook, l2_len + PG_IPV6_MIN_MTU))
 		return -1;
@@ -107,15 +107,18 @@ static __always_inline int pg_ptb_build(void *ctx, const enum pg_hook hook, cons
 	if (data + PG_PTB_GROW + 22 > data_end)
 		return -1;
 	/* The old L2 header now starts PG_PTB_GROW bytes in; bring it to the
-	 * front (at most 22 bytes, so source and target never overlap). */
-	l2_old = data + PG_PTB_GROW;
-	__builtin_memcpy(data, old_src, ETH_ALEN);
-	__builtin_memcpy(data + ETH_ALEN, old_dst, ETH_ALEN);
-	__builtin_memcpy(data + 12, l2_old + 12, 2);
-	if (l2_len > 14)
-		__builtin_memcpy(data + 14, l2_old + 14, 4);
-	if (l2_len > 18)
-		__builtin_memcpy(data + 18, l2_old + 18, 4);
+	 * front (at most 22 bytes, so source and target never overlap). A
+	 * tunnel's frame has none. */
+	if (l2_len) {
+		l2_old = data + PG_PTB_GROW;
+		__builtin_memcpy(data, old_src, ETH_ALEN);
+		__builtin_memcpy(data + ETH_ALEN, old_dst, ETH_ALEN);
+		__builtin_memcpy(data + 12, l2_old + 12, 2);
+		if (l2_len > 14)
+			__builtin_memcpy(data + 14, l2_old + 14, 4);
+		if (l2_len > 18)
+			__builtin_memcpy(data + 18, l2_old + 18, 4);
+	}
 
 	ip = data + l2_len;
 	if (ip + PG_IPV6_MIN_MTU > data_end)

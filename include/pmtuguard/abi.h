@@ -106,6 +106,8 @@ enum pg_iface_flags {
 	PG_IFACE_OBSERVE = 1 << 0,   /* count, never emit, pass everything to the kernel */
 	PG_IFACE_HAS_SOURCE = 1 << 1, /* ptb_source holds a usable global address */
 	PG_IFACE_CLAMP_MSS = 1 << 2,
+	/* Frames start at the IP header (tun, WireGuard, ip6tnl, sit): tc only. */
+	PG_IFACE_NO_LINK_HEADER = 1 << 3,
 };
 
 enum pg_attach_mode {

@@ -24,12 +24,17 @@ source "$E2E_SOURCE_DIR/tools/lab/lab.sh"
 
 E2E_TMP=$(mktemp -d "/tmp/$E2E_NAME.XXXXXX")
 declare -A E2E_CAPTURES=() # name -> dumpcap pid
+E2E_HELPERS=()              # pids of background helpers, killed on exit
 
 e2e_cleanup() {
 	local rc=$? pid
 	trap - EXIT
 	for pid in "${E2E_CAPTURES[@]}"; do
 		kill -INT "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	for pid in "${E2E_HELPERS[@]}"; do
+		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
 	lab_down

@@ -100,6 +100,8 @@ pg_iface_cfg iface_config(int fib_ifindex, const AttachOptions &opts)
 		cfg.flags |= PG_IFACE_OBSERVE;
 	if (opts.clamp_mss)
 		cfg.flags |= PG_IFACE_CLAMP_MSS;
+	if (!has_ethernet_header(fib_ifindex))
+		cfg.flags |= PG_IFACE_NO_LINK_HEADER;
 	if (auto src = ptb_source_address(fib_ifindex)) {
 		std::memcpy(cfg.ptb_source, src->data(), 16);
 		cfg.flags |= PG_IFACE_HAS_SOURCE;
@@ -214,6 +216,9 @@ void Datapath::attach(const AttachOptions &opts)
 		ifindexes[name] = interface_index(name);
 		if (attached(name))
 			throw Error("interface '" + name + "' is already attached (detach it first)");
+		// The XDP programs parse Ethernet; the skb path reads bare IP too.
+		if (opts.mode != PG_MODE_TC && !has_ethernet_header(ifindexes[name]))
+			throw Error("interface '" + name + "' carries no Ethernet header (a tunnel): attach it with --mode tc");
 	}
 
 	Undo undo;

@@ -5,6 +5,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -196,6 +197,19 @@ std::vector<VlanChild> vlan_children(int ifindex)
 			out.push_back({ifi->ifi_index, vid});
 	});
 	return out;
+}
+
+bool has_ethernet_header(int ifindex)
+{
+	std::optional<bool> ethernet;
+	dump(RTM_GETLINK, AF_UNSPEC, [&](const nlmsghdr *nlh) {
+		auto *ifi = static_cast<const ifinfomsg *>(mnl_nlmsg_get_payload(nlh));
+		if (ifi->ifi_index == ifindex)
+			ethernet = ifi->ifi_type == ARPHRD_ETHER;
+	});
+	if (!ethernet)
+		throw Error("no interface with index " + std::to_string(ifindex));
+	return *ethernet;
 }
 
 int interface_index(const std::string &name)

@@ -32,6 +32,10 @@ struct VlanChild {
 // VLAN devices stacked directly on ifindex.
 std::vector<VlanChild> vlan_children(int ifindex);
 
+// Whether frames on the interface carry an Ethernet header (ARPHRD_ETHER);
+// tunnels such as tun, WireGuard, ip6tnl and sit carry bare IP packets.
+bool has_ethernet_header(int ifindex);
+
 // if_nametoindex with a message that names the interface.
 int interface_index(const std::string &name);
 std::string interface_name(int ifindex);
