@@ -70,6 +70,32 @@ uint16_t upper_layer_checksum(const Ipv6Address &src, const Ipv6Address &dst, ui
 	return internet_checksum(buf);
 }
 
+// The receiver's walk (RFC 9293 §3.1, as Linux's tcp_parse_options): it stops
+// at End of Option List and at the first option whose length is below 2 or
+// runs past the header.
+std::optional<uint16_t> parse_mss_option(std::span<const uint8_t> options)
+{
+	size_t at = 0;
+	while (at < options.size()) {
+		uint8_t kind = options[at];
+		if (kind == kTcpOptEol)
+			return std::nullopt;
+		if (kind == kTcpOptNop) {
+			at++;
+			continue;
+		}
+		if (at + 1 >= options.size())
+			return std::nullopt;
+		size_t len = options[at + 1];
+		if (len < 2 || at + len > options.size())
+			return std::nullopt;
+		if (kind == kTcpOptMss && len == 4)
+			return get16(options, at + 2);
+		at += len;
+	}
+	return std::nullopt;
+}
+
 } // namespace
 
 Mac parse_mac(std::string_view text)
@@ -248,6 +274,60 @@ Packet &Packet::tcp(uint16_t sport, uint16_t dport, uint8_t flags)
 	return add(Kind::L4, kProtoTcp, std::move(h));
 }
 
+Packet &Packet::add_tcp_option(std::span<const uint8_t> option)
+{
+	if (layers_.empty() || layers_.back().kind != Kind::L4 || layers_.back().type != kProtoTcp)
+		throw std::logic_error("TCP options must directly follow tcp() or another option");
+	Bytes &h = layers_.back().bytes;
+	h.insert(h.end(), option.begin(), option.end());
+	return *this;
+}
+
+Packet &Packet::tcp_mss(uint16_t mss)
+{
+	const uint8_t option[] = {kTcpOptMss, 4, static_cast<uint8_t>(mss >> 8), static_cast<uint8_t>(mss & 0xff)};
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_nop()
+{
+	const uint8_t option[] = {kTcpOptNop};
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_eol()
+{
+	const uint8_t option[] = {kTcpOptEol};
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_window_scale(uint8_t shift)
+{
+	const uint8_t option[] = {kTcpOptWindowScale, 3, shift};
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_sack_permitted()
+{
+	const uint8_t option[] = {kTcpOptSackPermitted, 2};
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_timestamps(uint32_t value, uint32_t echo_reply)
+{
+	Bytes option(10);
+	option[0] = kTcpOptTimestamps;
+	option[1] = 10;
+	put32(option, 2, value);
+	put32(option, 6, echo_reply);
+	return add_tcp_option(option);
+}
+
+Packet &Packet::tcp_option_bytes(std::span<const uint8_t> raw)
+{
+	return add_tcp_option(raw);
+}
+
 Packet &Packet::payload(size_t n)
 {
 	add(Kind::Payload, 0, Bytes(n));
@@ -299,6 +379,13 @@ Bytes Packet::build() const
 		case Kind::EthertypePayload:
 		case Kind::L4:
 			out.insert(out.end(), l.bytes.begin(), l.bytes.end());
+			if (l.kind == Kind::L4 && l.type == kProtoTcp) {
+				while ((out.size() - off) % 4)
+					out.push_back(kTcpOptEol);
+				if (out.size() - off > 60)
+					throw std::logic_error("TCP options longer than 40 bytes");
+				out[off + 12] = static_cast<uint8_t>((out.size() - off) / 4 << 4);
+			}
 			if (l.kind == Kind::L4 && !l4_off) {
 				l4_off = off;
 				l4_proto = static_cast<uint8_t>(l.type);
@@ -427,6 +514,22 @@ Dissected dissect(std::span<const uint8_t> frame)
 		icmp.body = frame.subspan(icmp_off + kIcmpv6HeaderLen);
 		d.icmpv6 = icmp;
 	}
+	if (ip.next_header == kProtoTcp) {
+		size_t tcp_off = off + kIpv6HeaderLen;
+		need(tcp_off + 20, "TCP header");
+		TcpView tcp;
+		tcp.offset = tcp_off;
+		tcp.src_port = get16(frame, tcp_off);
+		tcp.dst_port = get16(frame, tcp_off + 2);
+		tcp.flags = frame[tcp_off + 13];
+		tcp.header_len = static_cast<size_t>(frame[tcp_off + 12] >> 4) * 4;
+		if (tcp.header_len >= 20) {
+			need(tcp_off + tcp.header_len, "TCP options");
+			tcp.options = frame.subspan(tcp_off + 20, tcp.header_len - 20);
+			tcp.mss = parse_mss_option(tcp.options);
+		}
+		d.tcp = tcp;
+	}
 	return d;
 }
 
@@ -439,6 +542,16 @@ bool icmpv6_checksum_ok(std::span<const uint8_t> frame, const Dissected &d)
 		return false;
 	// Summing the stored checksum too gives zero when it is right.
 	return upper_layer_checksum(d.ipv6->src, d.ipv6->dst, kProtoIcmpv6, frame.subspan(d.icmpv6->offset, len)) == 0;
+}
+
+bool tcp_checksum_ok(std::span<const uint8_t> frame, const Dissected &d)
+{
+	if (!d.ipv6 || !d.tcp)
+		return false;
+	size_t len = d.ipv6->payload_len;
+	if (d.tcp->offset + len > frame.size())
+		return false;
+	return upper_layer_checksum(d.ipv6->src, d.ipv6->dst, kProtoTcp, frame.subspan(d.tcp->offset, len)) == 0;
 }
 
 std::string describe_difference(std::span<const uint8_t> expected, std::span<const uint8_t> actual)

@@ -54,6 +54,19 @@ inline constexpr uint8_t kIcmpv6PacketTooBig = 2;
 inline constexpr uint8_t kIcmpv6TimeExceeded = 3;
 inline constexpr uint8_t kIcmpv6EchoRequest = 128;
 
+inline constexpr uint8_t kTcpFin = 0x01;
+inline constexpr uint8_t kTcpSyn = 0x02;
+inline constexpr uint8_t kTcpRst = 0x04;
+inline constexpr uint8_t kTcpPsh = 0x08;
+inline constexpr uint8_t kTcpAck = 0x10;
+
+inline constexpr uint8_t kTcpOptEol = 0;
+inline constexpr uint8_t kTcpOptNop = 1;
+inline constexpr uint8_t kTcpOptMss = 2;
+inline constexpr uint8_t kTcpOptWindowScale = 3;
+inline constexpr uint8_t kTcpOptSackPermitted = 4;
+inline constexpr uint8_t kTcpOptTimestamps = 8;
+
 inline constexpr size_t kEthHeaderLen = 14;
 inline constexpr size_t kVlanTagLen = 4;
 inline constexpr size_t kIpv6HeaderLen = 40;
@@ -85,7 +98,17 @@ public:
 	Packet &icmpv6(uint8_t type, uint8_t code, uint32_t word = 0); // word: MTU, pointer, unused
 	Packet &icmpv6_echo(uint16_t id, uint16_t seq);
 	Packet &udp(uint16_t sport, uint16_t dport);
-	Packet &tcp(uint16_t sport, uint16_t dport, uint8_t flags = 0x02 /* SYN */);
+	Packet &tcp(uint16_t sport, uint16_t dport, uint8_t flags = kTcpSyn);
+	// TCP options, appended to the last TCP header in the order given.
+	// build() pads them with zeros (EOL) to a multiple of 4 bytes and sets
+	// the data offset to match.
+	Packet &tcp_mss(uint16_t mss);
+	Packet &tcp_nop();
+	Packet &tcp_eol();
+	Packet &tcp_window_scale(uint8_t shift);
+	Packet &tcp_sack_permitted();
+	Packet &tcp_timestamps(uint32_t value, uint32_t echo_reply);
+	Packet &tcp_option_bytes(std::span<const uint8_t> raw); // as given, malformed or not
 
 	Packet &payload(size_t n);            // a recognisable byte pattern
 	Packet &payload(std::span<const uint8_t> bytes);
@@ -106,6 +129,7 @@ private:
 	};
 	Packet &add(Kind kind, uint16_t type, Bytes bytes);
 	Layer &last(Kind kind, const char *what);
+	Packet &add_tcp_option(std::span<const uint8_t> option);
 	std::vector<Layer> layers_;
 };
 
@@ -139,6 +163,17 @@ struct Icmpv6View {
 	std::span<const uint8_t> body; // after the 8-byte header
 };
 
+struct TcpView {
+	size_t offset = 0; // from the frame start
+	uint16_t src_port = 0, dst_port = 0;
+	uint8_t flags = 0;
+	size_t header_len = 0; // data offset * 4
+	std::span<const uint8_t> options;
+	// The MSS option as a receiver parses the options (RFC 9293 §3.1): absent
+	// when there is none, or when an option before it is malformed.
+	std::optional<uint16_t> mss;
+};
+
 struct Dissected {
 	Mac dst{}, src{};
 	std::vector<uint16_t> vlan_ids;
@@ -146,6 +181,7 @@ struct Dissected {
 	size_t l2_len = 0;
 	std::optional<Ipv6View> ipv6;
 	std::optional<Icmpv6View> icmpv6; // only when ICMPv6 directly follows the IPv6 header
+	std::optional<TcpView> tcp;       // only when TCP directly follows the IPv6 header
 };
 
 // Throws std::runtime_error when the frame is shorter than its headers.
@@ -154,6 +190,8 @@ Dissected dissect(std::span<const uint8_t> frame);
 // True when the ICMPv6 checksum verifies over the pseudo-header and
 // payload_len bytes (RFC 4443 §2.3).
 bool icmpv6_checksum_ok(std::span<const uint8_t> frame, const Dissected &d);
+// The same for TCP (RFC 9293 §3.1).
+bool tcp_checksum_ok(std::span<const uint8_t> frame, const Dissected &d);
 
 // A readable account of the first difference, for assertion messages; empty
 // when equal.

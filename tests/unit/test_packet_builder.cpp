@@ -84,6 +84,52 @@ TEST(PacketBuilder, TcpSynMatchesScapy)
 		    built);
 }
 
+TEST(PacketBuilder, TcpOptionsArePaddedAndMatchScapy)
+{
+	// TCP(..., options=[('NOP',None),('NOP',None),('Timestamp',(1,0)),
+	//     ('MSS',1460),('WScale',7),('SAckOK',b'')]): 21 bytes padded to 24.
+	Bytes built = Packet()
+			      .eth(kSrcMac, kDstMac)
+			      .ipv6("2001:db8:1::100", "2001:db8:30::5")
+			      .tcp(40000, 443, kTcpSyn)
+			      .tcp_nop()
+			      .tcp_nop()
+			      .tcp_timestamps(1, 0)
+			      .tcp_mss(1460)
+			      .tcp_window_scale(7)
+			      .tcp_sack_permitted()
+			      .build();
+	expect_same(from_hex("02000000010102000000010286dd60000000002c064020010db8000100000000000000000100"
+			     "20010db80030000000000000000000059c4001bb0000000100000000b002ffff385b00000101"
+			     "080a0000000100000000020405b40303070402000000"),
+		    built);
+	Dissected d = dissect(built);
+	ASSERT_TRUE(d.tcp);
+	EXPECT_EQ(d.tcp->header_len, 44u);
+	EXPECT_EQ(d.tcp->flags, kTcpSyn);
+	EXPECT_EQ(d.tcp->mss, 1460);
+	EXPECT_TRUE(tcp_checksum_ok(built, d));
+	built[d.tcp->offset + 24] ^= 1;
+	EXPECT_FALSE(tcp_checksum_ok(built, dissect(built)));
+}
+
+TEST(PacketBuilder, DissectorFindsTheMssOnlyWhereAReceiverWould)
+{
+	auto mss_of = [](void (*options)(Packet &)) {
+		Packet p;
+		p.eth(kSrcMac, kDstMac).ipv6("2001:db8::1", "2001:db8::2").tcp(1, 2, kTcpSyn);
+		options(p);
+		return dissect(p.build()).tcp->mss;
+	};
+	EXPECT_EQ(mss_of([](Packet &p) { p.tcp_nop().tcp_mss(1220); }), 1220);
+	EXPECT_EQ(mss_of([](Packet &) {}), std::nullopt);
+	EXPECT_EQ(mss_of([](Packet &p) { p.tcp_eol().tcp_mss(1220); }), std::nullopt);
+	EXPECT_EQ(mss_of([](Packet &p) { p.tcp_option_bytes(Bytes{30, 0}).tcp_mss(1220); }), std::nullopt);
+	EXPECT_EQ(mss_of([](Packet &p) { p.tcp_option_bytes(Bytes{30, 1}).tcp_mss(1220); }), std::nullopt);
+	EXPECT_EQ(mss_of([](Packet &p) { p.tcp_nop().tcp_nop().tcp_option_bytes(Bytes{kTcpOptMss, 4}); }), std::nullopt);
+	EXPECT_THROW(Packet().ipv6("::1", "::2").udp(1, 2).tcp_mss(1220), std::logic_error);
+}
+
 TEST(PacketBuilder, FillsToTheIpv6LengthAsked)
 {
 	Bytes built = Packet().eth(kSrcMac, kDstMac).ipv6("2001:db8::1", "2001:db8::2").icmpv6_echo(1, 1)
