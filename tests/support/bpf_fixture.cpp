@@ -1,14 +1,11 @@
 #include "support/bpf_fixture.h"
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
-#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
-#include "lib/datapath.h"
 #include "pmtuguard_bpf.skel.h"
 
 namespace pmtuguard::test {
@@ -28,67 +25,23 @@ bool depends_on_timing(pg_counter id)
 
 } // namespace
 
-std::string xdp_action_name(int action)
-{
-	switch (action) {
-	case XDP_ABORTED: return "XDP_ABORTED";
-	case XDP_DROP: return "XDP_DROP";
-	case XDP_PASS: return "XDP_PASS";
-	case XDP_TX: return "XDP_TX";
-	case XDP_REDIRECT: return "XDP_REDIRECT";
-	}
-	return "action " + std::to_string(action);
-}
+XdpDatapath::XdpDatapath() : loaded_({"pmtuguard_xdp"}) {}
 
-XdpDatapath::XdpDatapath()
-{
-	skel_ = pmtuguard_bpf__open();
-	if (!skel_)
-		throw std::runtime_error(std::string("cannot open the pmtuguard BPF object: ") + std::strerror(errno));
-	try {
-		// Only the program under test: the tc ones have verifier needs of their own.
-		bpf_program *prog;
-		bpf_object__for_each_program(prog, skel_->obj)
-			bpf_program__set_autoload(prog, prog == skel_->progs.pmtuguard_xdp);
-		if (int err = pmtuguard_bpf__load(skel_))
-			throw std::runtime_error(std::string("cannot load the pmtuguard XDP program: ") + std::strerror(-err));
-		maps_ = std::make_unique<PinnedMaps>(skel_->obj);
-		maps_->set_settings(default_settings());
-	} catch (...) {
-		pmtuguard_bpf__destroy(skel_);
-		throw;
-	}
-}
-
-XdpDatapath::~XdpDatapath()
-{
-	maps_.reset();
-	pmtuguard_bpf__destroy(skel_);
-}
-
-namespace {
-AttachOptions native_attach(bool observe)
-{
-	AttachOptions opts;
-	opts.mode = PG_MODE_NATIVE;
-	opts.observe = observe;
-	return opts;
-}
-} // namespace
+XdpDatapath::~XdpDatapath() = default;
 
 void XdpDatapath::attach(int ifindex, bool observe)
 {
-	configure_interface(*maps_, ifindex, native_attach(observe));
+	loaded_.attach(ifindex, PG_MODE_NATIVE, observe);
 }
 
 void XdpDatapath::attach_vlan(int parent, uint16_t vlan_id, int child, bool observe)
 {
-	maps_->put_iface(static_cast<uint32_t>(parent), vlan_id, interface_config(child, native_attach(observe)));
+	loaded_.attach_vlan(parent, vlan_id, child, PG_MODE_NATIVE, observe);
 }
 
 Ipv6Address XdpDatapath::ptb_source(int ifindex) const
 {
-	auto cfg = maps_->iface(static_cast<uint32_t>(ifindex), 0);
+	auto cfg = loaded_.maps().iface(static_cast<uint32_t>(ifindex), 0);
 	if (!cfg || !(cfg->flags & PG_IFACE_HAS_SOURCE))
 		throw std::runtime_error("interface " + std::to_string(ifindex) + " has no PTB source configured");
 	Ipv6Address addr;
@@ -98,23 +51,13 @@ Ipv6Address XdpDatapath::ptb_source(int ifindex) const
 
 int XdpDatapath::prog_fd() const
 {
-	return bpf_program__fd(skel_->progs.pmtuguard_xdp);
+	return bpf_program__fd(loaded_.skel().progs.pmtuguard_xdp);
 }
 
 XdpResult XdpDatapath::run(std::span<const uint8_t> frame, int ingress_ifindex)
 {
-	// Room for anything the program may grow the frame to.
-	Bytes out(frame.size() + 512);
-	xdp_md ctx{};
-	ctx.data_end = static_cast<uint32_t>(frame.size());
-	ctx.ingress_ifindex = static_cast<uint32_t>(ingress_ifindex);
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_out = out.data(),
-		    .data_size_in = static_cast<uint32_t>(frame.size()), .data_size_out = static_cast<uint32_t>(out.size()),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = 1);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel_->progs.pmtuguard_xdp), &opts) != 0)
-		throw std::runtime_error(std::string("BPF_PROG_TEST_RUN failed: ") + std::strerror(errno));
-	out.resize(opts.data_size_out);
-	return {static_cast<int>(opts.retval), std::move(out)};
+	TestRunResult r = xdp_test_run(prog_fd(), frame, ingress_ifindex);
+	return {r.retval, std::move(r.frame)};
 }
 
 CounterDeltas passed(pg_counter reason, bool ipv6)

@@ -27,9 +27,9 @@
 
 #include "lib/counters.h"
 #include "lib/maps.h"
+#include "support/loaded_datapath.h"
 #include "support/packet.h"
-
-struct pmtuguard_bpf;
+#include "support/test_run.h"
 
 namespace pmtuguard::test {
 
@@ -37,8 +37,6 @@ struct XdpResult {
 	int action = -1;
 	Bytes frame; // the frame as the program left it
 };
-
-std::string xdp_action_name(int action);
 
 class XdpDatapath {
 public:
@@ -48,7 +46,7 @@ public:
 	XdpDatapath(const XdpDatapath &) = delete;
 	XdpDatapath &operator=(const XdpDatapath &) = delete;
 
-	PinnedMaps &maps() { return *maps_; }
+	PinnedMaps &maps() { return loaded_.maps(); }
 
 	// As `pmtuguard attach IFACE [--observe]`: counters, the configuration of
 	// the interface and its VLAN children (PTB source = their global
@@ -64,11 +62,10 @@ public:
 
 	XdpResult run(std::span<const uint8_t> frame, int ingress_ifindex);
 	int prog_fd() const; // pmtuguard_xdp, for runs of one's own (benchmarks)
-	CounterValues counters(int ifindex) const { return maps_->counters(static_cast<uint32_t>(ifindex)); }
+	CounterValues counters(int ifindex) const { return loaded_.maps().counters(static_cast<uint32_t>(ifindex)); }
 
 private:
-	pmtuguard_bpf *skel_ = nullptr;
-	std::unique_ptr<PinnedMaps> maps_;
+	LoadedDatapath loaded_;
 };
 
 // Counter id -> expected increase. Counters not named must not move, except

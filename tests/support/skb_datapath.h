@@ -17,9 +17,8 @@
 #include "lib/counters.h"
 #include "lib/maps.h"
 #include "support/bpf_fixture.h"
+#include "support/loaded_datapath.h"
 #include "support/packet.h"
-
-struct pmtuguard_bpf;
 
 namespace pmtuguard::test {
 
@@ -47,7 +46,7 @@ public:
 	SkbDatapath(const SkbDatapath &) = delete;
 	SkbDatapath &operator=(const SkbDatapath &) = delete;
 
-	PinnedMaps &maps() { return *maps_; }
+	PinnedMaps &maps() { return loaded_.maps(); }
 	// As XdpDatapath: `pmtuguard attach IFACE --mode tc [--observe]`, and
 	// what it writes for a VLAN child (tagged frames on parent belong to child).
 	void attach(int ifindex, bool observe = false);
@@ -58,11 +57,10 @@ public:
 	// IPv4 or IPv6 but which is too short for that header. A device would
 	// still hand such a frame to tc; here it cannot be replayed.
 	static bool test_run_accepts(std::span<const uint8_t> frame);
-	CounterValues counters(int ifindex) const { return maps_->counters(static_cast<uint32_t>(ifindex)); }
+	CounterValues counters(int ifindex) const { return loaded_.maps().counters(static_cast<uint32_t>(ifindex)); }
 
 private:
-	pmtuguard_bpf *skel_ = nullptr;
-	std::unique_ptr<PinnedMaps> maps_;
+	LoadedDatapath loaded_;
 };
 
 } // namespace pmtuguard::test
