@@ -171,7 +171,11 @@ lab_link() {
 
 lab_host_veth() { # NODE IFACE: what every host-side veth needs
 	lab_exec "$1" ethtool -K "$2" tx off >/dev/null
-	lab_exec "$1" ip link set dev "$2" xdp obj "$LAB_BPF_DIR/xdp_pass.bpf.o" sec xdp
+	# Without TC_BPF_MNT, iproute2 finds no bpffs on /sys/fs/bpf (ip netns exec
+	# remounted /sys) and writes its ip/ tc/ xdp/ dirs into the first bpffs in
+	# /proc/mounts: another lab's pin dir. Pointed at /sys/fs/bpf, it mounts a
+	# bpffs of its own there, in the mount namespace that dies with it.
+	lab_exec "$1" env TC_BPF_MNT=/sys/fs/bpf ip link set dev "$2" xdp obj "$LAB_BPF_DIR/xdp_pass.bpf.o" sec xdp
 }
 
 lab_build() {
