@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # pmtuguard on r (both of its links in use) answers every packet too big for
 # the 1280 tunnel with a correct Packet Too Big, forwards what fits, and the
-# kernel of r never has to: h1 — r — h2 from tools/lab/lab.sh.
-source "$(dirname "$0")/../support/e2e.sh"
+# kernel of r never has to: h1 — r — h2 from tools/lab/lab.sh. In XDP
+# (native) mode, or in the mode PG_E2E_MODE names (test_core_ptb_tc.sh).
+source "$(dirname "${BASH_SOURCE[0]}")/../support/e2e.sh"
+mode=${PG_E2E_MODE:-native}
 
 e2e_lab_up
-lab_pmtuguard attach r-h1 r-h2 || fail "attach r-h1 r-h2"
+lab_pmtuguard attach --mode "$mode" r-h1 r-h2 || fail "attach --mode $mode r-h1 r-h2"
 ptb_source=$(lab_pmtuguard -j status | /usr/bin/python3 -c '
 import json, sys
 print(next(a["ptb_source"] for a in json.load(sys.stdin)["attachments"] if a["interface"] == "r-h1"))')

@@ -108,3 +108,13 @@ expect_eq "bytes h2 received from r under the $policy_mtu policy" "$bytes" "$(tr
 sent=$(($(pg_counter "$tunnel" ptb_sent) - sent_before))
 [ "$sent" -ge 1 ] || fail "no PTB was sent to r's own TCP"
 ok "PTBs sent to r's own TCP: $sent"
+
+# 4. The same on an Ethernet interface: the PTB keeps the frame's link
+# header (addresses swapped), so the stack takes it as received.
+lab_pmtuguard attach --mode tc --egress r-h2b || fail "attach --mode tc --egress r-h2b"
+lab_pmtuguard mtu add 2001:db8:3::/64 "$policy_mtu" || fail "mtu add"
+h1_forget_pmtu
+ping_out=$(lab_exec h1 ping -6 -n -M do -s 1300 -c 2 -i 0.3 -W 1 "$LAB_H2B_ADDR" 2>&1 || true)
+echo "$ping_out"
+expect_contains "ping -M do -s 1300 from h1 to h2's second uplink" "From $LAB_R_H2B_ADDR icmp_seq=1 Packet too big: mtu=$policy_mtu" "$ping_out"
+expect_eq "ptb_sent on r-h2b" 1 "$(pg_counter r-h2b ptb_sent)"
