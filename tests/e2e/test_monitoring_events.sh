@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `pmtuguard events`: the PTBs the lab provokes (sent, suppressed, observed,
 # received) appear with their addresses, lengths, MTU and action; a flood is
-# sampled, and every event not shown is accounted for.
+# sampled, and every event not shown is accounted for; a reader that falls
+# behind loses events, and the reader shows how many.
 source "$(dirname "$0")/../support/e2e.sh"
 source "$(dirname "$0")/../support/monitoring.sh"
 
@@ -83,3 +84,37 @@ lab_send_udp --size 1400 --count 1 || fail "scapy send"
 wait "$reader" || fail "events --count 1 failed: $(cat "$E2E_TMP/events.txt")"
 expect_contains "text event" "r-h1 oversize_observed $LAB_H1_ADDR > $LAB_H2_ADDR len 1400 mtu 1280 passed" \
 	"$(cat "$E2E_TMP/events.txt")"
+
+# A reader that falls behind: the ring fills, and what it cannot hold is
+# counted as lost and shown by the reader. SIGSTOP freezes the reader (so it
+# neither drains the ring nor refills the budget); a budget far beyond the
+# ring's size lets every packet of the flood try to record its event.
+behind=$E2E_TMP/behind.jsonl
+mon_start_in_r reader "$E2E_TMP/behind.err" sh -c "exec '$PMTUGUARD' --pin-dir '$LAB_PIN_DIR' -j events >'$behind'"
+mon_wait_log "events reader" "$E2E_TMP/behind.err" '^reading events' 1 30 "$reader"
+kill -STOP "$reader"
+lost_before=$(stats_sum events_lost)
+worthy_before=$(stats_sum oversize_packets ptb_received)
+# struct pg_event_budget { left = 100000; pad }, the same on every CPU.
+bpftool map update pinned "$LAB_PIN_DIR/maps/pg_event_budget" key 0 0 0 0 value 0xa0 0x86 0x01 0 0 0 0 0 ||
+	fail "bpftool: cannot set the event budget"
+# A record takes 72 B of the 256 KiB ring, which holds about 3,600.
+flood=6000
+lab_send_udp --size 1400 --count "$flood" || fail "scapy flood"
+kill -CONT "$reader"
+sleep 1.5 # the reader drains the ring and reports what it missed
+mon_stop "$reader"
+lost=$(($(stats_sum events_lost) - lost_before))
+worthy=$(($(stats_sum oversize_packets ptb_received) - worthy_before))
+[ "$lost" -gt 0 ] || fail "a stalled reader and $flood oversize packets lost no event"
+read -r shown reported_lost reported_sampled_out < <(/usr/bin/python3 - "$behind" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+summary = [l for l in lines if l["kind"] == "not_shown"]
+print(sum(1 for l in lines if l["kind"] != "not_shown"), summary[-1]["events_lost"], summary[-1]["events_sampled_out"])
+PY
+)
+ok "stalled reader: $worthy event-worthy packets, $shown shown, $lost lost"
+expect_eq "events lost, as the reader reports them" "$lost" "$reported_lost"
+expect_eq "shown + lost + sampled out = event-worthy packets while stalled" "$worthy" \
+	$((shown + reported_lost + reported_sampled_out))
