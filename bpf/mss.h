@@ -3,9 +3,10 @@
  * TCP MSS clamping, as iptables' TCPMSS --clamp-mss-to-pmtu does it: a SYN or
  * SYN-ACK crossing the router has its MSS option lowered to the path MTU
  * minus 60 (IPv6 and TCP headers). The path MTU is the smaller of the MTU
- * toward the segment's destination and the MTU back toward its sender: the
- * MSS a SYN-ACK carries sizes the data flowing the other way, so a
- * bottleneck behind the router must shrink it too. With both clamped, a
+ * toward the segment's destination (its egress device's, its route's when
+ * lower, as a locked route's is, and the policy's) and the MTU back toward
+ * its sender: the MSS a SYN-ACK carries sizes the data flowing the other
+ * way, so a bottleneck behind the router must shrink it too. With both clamped, a
  * connection never needs a Packet Too Big, which is what a path that drops
  * ICMPv6 needs.
  *
@@ -119,7 +120,8 @@ static __always_inline int pg_mss_clamp_packet(void *ctx, const enum pg_hook hoo
 	}
 
 	mtu = pg_mss_min_mtu(pg_mtu_via(ctx, egress_ifindex, &ip6->daddr),
-			     pg_mtu_toward(ctx, &ip6->daddr, &ip6->saddr, egress_ifindex));
+			     pg_mtu_toward(ctx, &ip6->saddr, &ip6->daddr, egress_ifindex));
+	mtu = pg_mss_min_mtu(mtu, pg_mtu_toward(ctx, &ip6->daddr, &ip6->saddr, egress_ifindex));
 	if (!mtu)
 		return 0;
 	ceiling = mtu - PG_MSS_OVERHEAD;
@@ -139,6 +141,12 @@ static __always_inline int pg_mss_clamp_packet(void *ctx, const enum pg_hook hoo
 	old_mss = *mss;
 	new_mss = bpf_htons(ceiling);
 	*mss = new_mss;
+	/* The checksum adds up 16-bit words from the TCP header's start; a value
+	 * at an odd offset straddles two of them and counts byte-swapped. */
+	if (at & 1) {
+		old_mss = __builtin_bswap16(old_mss);
+		new_mss = __builtin_bswap16(new_mss);
+	}
 	ctx_l4_csum_replace16(ctx, hook, l4_off + offsetof(struct tcphdr, check), check, old_mss, new_mss);
 	return 1;
 }
