@@ -12,9 +12,6 @@
 source "$(dirname "$0")/../support/e2e.sh"
 
 bytes=$((4 * 1024 * 1024))
-transfer_script=$E2E_SOURCE_DIR/tests/support/tcp_transfer.py
-port=6000
-
 e2e_lab_up
 lab_exec h2 ip link set h2-r mtu "$LAB_LINK_MTU"
 for host in h1 h2; do
@@ -23,36 +20,31 @@ for host in h1 h2; do
 done
 
 # Prints the bytes RECEIVER got from SENDER (at most $bytes).
-transfer() { # SENDER RECEIVER RECEIVER_ADDRESS
-	local out=$E2E_TMP/received.$port
-	port=$((port + 1))
-	lab_exec "$2" /usr/bin/python3 "$transfer_script" receive "$port" 3 >"$out" &
-	local receiver=$!
-	sleep 0.5
-	lab_exec "$1" /usr/bin/python3 "$transfer_script" send "$3" "$port" "$bytes" 12 >&2 || true
-	wait "$receiver" || true
-	cat "$out"
+transfer() { # SENDER RECEIVER RECEIVER_ADDRESS PORT
+	e2e_tcp_transfer "$1" "$2" "$3" "$4" "$bytes" 12
 }
 
 clamped_total() {
 	echo $(($(pg_counter r-h1 mss_clamped) + $(pg_counter r-h2 mss_clamped)))
 }
 
+port_base=6000
 for mode in native tc; do
 	lab_pmtuguard attach --mode "$mode" r-h1 r-h2 || fail "attach --mode $mode"
 	# Every segment is full-sized, so none gets through (as with the plain kernel).
-	expect_eq "$mode, no clamp: bytes h1 -> h2 delivered" 0 "$(transfer h1 h2 "$LAB_H2_ADDR")"
-	expect_eq "$mode, no clamp: bytes h2 -> h1 delivered" 0 "$(transfer h2 h1 "$LAB_H1_ADDR")"
+	expect_eq "$mode, no clamp: bytes h1 -> h2 delivered" 0 "$(transfer h1 h2 "$LAB_H2_ADDR" $((port_base + 1)))"
+	expect_eq "$mode, no clamp: bytes h2 -> h1 delivered" 0 "$(transfer h2 h1 "$LAB_H1_ADDR" $((port_base + 2)))"
 	expect_eq "$mode: mss_clamped without --clamp-mss" 0 "$(clamped_total)"
 	lab_pmtuguard detach r-h1 r-h2 || fail "detach"
 
 	lab_pmtuguard attach --mode "$mode" --clamp-mss r-h1 r-h2 || fail "attach --mode $mode --clamp-mss"
 	before=$(clamped_total)
-	expect_eq "$mode, --clamp-mss: bytes h2 received from h1" "$bytes" "$(transfer h1 h2 "$LAB_H2_ADDR")"
+	expect_eq "$mode, --clamp-mss: bytes h2 received from h1" "$bytes" "$(transfer h1 h2 "$LAB_H2_ADDR" $((port_base + 3)))"
 	# The SYN toward the bottleneck and the SYN-ACK whose sender sits behind it.
 	expect_eq "$mode: MSS options clamped for h1 -> h2" 2 "$(($(clamped_total) - before))"
 	before=$(clamped_total)
-	expect_eq "$mode, --clamp-mss: bytes h1 received from h2" "$bytes" "$(transfer h2 h1 "$LAB_H1_ADDR")"
+	expect_eq "$mode, --clamp-mss: bytes h1 received from h2" "$bytes" "$(transfer h2 h1 "$LAB_H1_ADDR" $((port_base + 4)))"
 	expect_eq "$mode: MSS options clamped for h2 -> h1" 2 "$(($(clamped_total) - before))"
 	lab_pmtuguard detach r-h1 r-h2 || fail "detach"
+	port_base=$((port_base + 10))
 done

@@ -45,15 +45,9 @@ lab_pmtuguard attach --mode tc --egress "$tunnel" || fail "attach --mode tc --eg
 
 # GSO: r's own TCP through the tunnel, no policy yet. Its skbs are many
 # segments long; judged by skb length they would all be oversize.
-transfer_script=$E2E_SOURCE_DIR/tests/support/tcp_transfer.py
 bytes=$((2 * 1024 * 1024))
 transfer_from_r() { # PORT -> bytes h2 received
-	lab_exec h2 /usr/bin/python3 "$transfer_script" receive "$1" 3 >"$E2E_TMP/received.$1" &
-	local receiver=$!
-	sleep 0.5
-	lab_exec r /usr/bin/python3 "$transfer_script" send "$h2_tunnel_addr" "$1" "$bytes" 20 >&2 || true
-	wait "$receiver" || true
-	cat "$E2E_TMP/received.$1"
+	e2e_tcp_transfer r h2 "$h2_tunnel_addr" "$1" "$bytes" 20
 }
 expect_contains "GSO on the tunnel" "generic-segmentation-offload: on" "$(lab_exec r ethtool -k "$tunnel")"
 expect_eq "bytes h2 received from r, no policy" "$bytes" "$(transfer_from_r 7001)"

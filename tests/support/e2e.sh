@@ -133,6 +133,18 @@ kernel_counter() { # NODE NAME
 	lab_exec "$1" awk -v name="$2" '$1 == name { print $2 }' /proc/net/snmp6
 }
 
+# A bulk TCP transfer (tests/support/tcp_transfer.py): prints the bytes
+# RECEIVER got from SENDER, who gives up after SECONDS without progress.
+e2e_tcp_transfer() { # SENDER RECEIVER RECEIVER_ADDRESS PORT BYTES SECONDS
+	local script=$E2E_SOURCE_DIR/tests/support/tcp_transfer.py out=$E2E_TMP/received.$4 receiver
+	lab_exec "$2" /usr/bin/python3 "$script" receive "$4" 3 >"$out" &
+	receiver=$!
+	sleep 0.5
+	lab_exec "$1" /usr/bin/python3 "$script" send "$3" "$4" "$5" "$6" >&2 || true
+	wait "$receiver" || true
+	cat "$out"
+}
+
 # Forget what h1 learnt about path MTUs, so ping and tracepath meet the
 # oversize path afresh.
 h1_forget_pmtu() {
