@@ -26,12 +26,44 @@ mon_send_ptb_from_h2 1000 2 || fail "scapy PTB from h2"
 mon_scrape >"$E2E_TMP/metrics.txt" || fail "GET /metrics"
 out=$(promtool check metrics <"$E2E_TMP/metrics.txt" 2>&1) || fail "promtool check metrics: $out"
 ok "promtool check metrics passes"
-for family in pmtuguard_ipv6_packets_total pmtuguard_forwarded_packets_total pmtuguard_passed_packets_total \
-	pmtuguard_oversize_packets_total pmtuguard_ptb_sent_total pmtuguard_ptb_suppressed_total \
-	pmtuguard_ptb_received_total pmtuguard_ptb_received_mtu_bytes pmtuguard_ptb_received_below_minimum_total \
-	pmtuguard_attached_info pmtuguard_build_info pmtuguard_events_lost_total pmtuguard_rule_packets_total; do
-	grep -q "^# TYPE $family " "$E2E_TMP/metrics.txt" || fail "family $family missing"
-done
+# The families issue 5 names, with their type and (at least) their labels.
+/usr/bin/python3 - "$E2E_TMP/metrics.txt" >"$E2E_TMP/families.err" 2>&1 <<'PY' || fail "$(cat "$E2E_TMP/families.err")"
+import re, sys
+required = {
+    "pmtuguard_ipv6_packets_total": ("counter", {"interface"}),
+    "pmtuguard_forwarded_packets_total": ("counter", {"interface"}),
+    "pmtuguard_passed_packets_total": ("counter", {"interface", "reason"}),
+    "pmtuguard_oversize_packets_total": ("counter", {"interface"}),
+    "pmtuguard_ptb_sent_total": ("counter", {"interface"}),
+    "pmtuguard_ptb_suppressed_total": ("counter", {"interface", "reason"}),
+    "pmtuguard_rule_packets_total": ("counter", {"table", "result"}),
+    "pmtuguard_attached_info": ("gauge", {"interface", "mode", "prog_id"}),
+    "pmtuguard_build_info": ("gauge", {"version"}),
+    "pmtuguard_ptb_received_total": ("counter", {"interface"}),
+    "pmtuguard_ptb_received_mtu_bytes": ("histogram", {"interface"}),
+    "pmtuguard_ptb_received_below_minimum_total": ("counter", {"interface"}),
+    "pmtuguard_events_lost_total": ("counter", {"interface"}),
+}
+types, labels = {}, {}
+for line in open(sys.argv[1]):
+    if line.startswith("# TYPE "):
+        _, _, name, kind = line.split()
+        types[name] = kind
+    elif line.strip() and not line.startswith("#"):
+        m = re.match(r"^(\w+?)(_bucket|_sum|_count)?(?:\{(.*)\})? ", line)
+        name, series = m.group(1), m.group(1) + (m.group(2) or "")
+        if types.get(name) != "histogram":
+            name = series  # a _count or _sum of its own, not a histogram's
+        labels.setdefault(name, []).append(set(re.findall(r'(\w+)="', m.group(3) or "")) - {"le"})
+for name, (kind, names) in required.items():
+    if types.get(name) != kind:
+        sys.exit(f"{name}: type {types.get(name)}, expected {kind}")
+    if not labels.get(name):
+        sys.exit(f"{name}: no sample")
+    for got in labels[name]:
+        if not names <= got:
+            sys.exit(f"{name}: a sample has labels {sorted(got)}, expected {sorted(names)}")
+PY
 ok "the required families are there"
 
 # The same numbers as `stats -j`: read the two until the counters stand still
