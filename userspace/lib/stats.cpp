@@ -110,8 +110,22 @@ nlohmann::json stats_json(const StatsSnapshot &snap)
 	return {{"interfaces", ifaces}, {"tables", tables}};
 }
 
+namespace {
+// The name column fits the longest counter name, so the values line up.
+int name_width()
+{
+	size_t width = 0;
+	for (const auto &info : counter_infos())
+		width = std::max(width, info.name.size());
+	for (const auto &info : table_counter_infos())
+		width = std::max(width, info.name.size());
+	return static_cast<int>(width);
+}
+} // namespace
+
 std::string stats_text(const StatsSnapshot &snap)
 {
+	const int width = name_width();
 	std::ostringstream out;
 	if (snap.interfaces.empty())
 		out << "no interfaces attached\n";
@@ -119,7 +133,7 @@ std::string stats_text(const StatsSnapshot &snap)
 		out << i.name << " (ifindex " << i.ifindex << ", " << i.mode << (i.observe ? ", observe" : "") << ")\n";
 		for (const auto &[name, value] : shown_counters(i.counters)) {
 			char line[128];
-			std::snprintf(line, sizeof(line), "  %-30s %20llu\n", name.c_str(),
+			std::snprintf(line, sizeof(line), "  %-*s %20llu\n", width, name.c_str(),
 				      static_cast<unsigned long long>(value));
 			out << line;
 		}
@@ -128,7 +142,7 @@ std::string stats_text(const StatsSnapshot &snap)
 		out << "table " << t.table << " (source rules)\n";
 		for (const auto &info : table_counter_infos()) {
 			char line[128];
-			std::snprintf(line, sizeof(line), "  %-30s %20llu\n", std::string(info.name).c_str(),
+			std::snprintf(line, sizeof(line), "  %-*s %20llu\n", width, std::string(info.name).c_str(),
 				      static_cast<unsigned long long>(t.counters[info.id]));
 			out << line;
 		}
@@ -156,6 +170,7 @@ nlohmann::json rates_json(const StatsSnapshot &prev, const StatsSnapshot &cur)
 std::string rates_text(const StatsSnapshot &prev, const StatsSnapshot &cur)
 {
 	double secs = std::chrono::duration<double>(cur.taken - prev.taken).count();
+	const int width = name_width();
 	std::ostringstream out;
 	for (const auto &i : cur.interfaces) {
 		const InterfaceStats *p = find(prev, i.ifindex);
@@ -167,7 +182,7 @@ std::string rates_text(const StatsSnapshot &prev, const StatsSnapshot &cur)
 				continue;
 			any = true;
 			char line[128];
-			std::snprintf(line, sizeof(line), "  %-30s %16.1f/s\n", name.c_str(), secs > 0 ? value / secs : 0.0);
+			std::snprintf(line, sizeof(line), "  %-*s %16.1f/s\n", width, name.c_str(), secs > 0 ? value / secs : 0.0);
 			out << line;
 		}
 		if (!any)
