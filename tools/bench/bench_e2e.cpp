@@ -72,19 +72,6 @@ struct Options {
 	std::string results;
 };
 
-template <typename T, void (*Destroy)(T *)> struct Deleter {
-	void operator()(T *p) const { Destroy(p); }
-};
-template <typename T, void (*Destroy)(T *)> using Owned = std::unique_ptr<T, Deleter<T, Destroy>>;
-
-template <typename T> T *load(T *(*open_and_load)(), const char *what)
-{
-	T *skel = open_and_load();
-	if (!skel)
-		throw Error(errno_message(std::string("cannot load ") + what, errno));
-	return skel;
-}
-
 test::Mac mac_of(const std::string &dev)
 {
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -218,10 +205,10 @@ class Lab {
 public:
 	explicit Lab(const Options &o) : o_(o)
 	{
-		gen_.reset(load(trafficgen_bpf__open_and_load, "trafficgen.bpf.o"));
-		counter_.reset(load(answer_counter_bpf__open_and_load, "answer_counter.bpf.o"));
-		pass_.reset(load(xdp_pass_bpf__open_and_load, "xdp_pass.bpf.o"));
-		reflector_.reset(load(reflector_bpf__open_and_load, "reflector.bpf.o"));
+		gen_.reset(open_and_load(trafficgen_bpf__open_and_load, "trafficgen.bpf.o"));
+		counter_.reset(open_and_load(answer_counter_bpf__open_and_load, "answer_counter.bpf.o"));
+		pass_.reset(open_and_load(xdp_pass_bpf__open_and_load, "xdp_pass.bpf.o"));
+		reflector_.reset(open_and_load(reflector_bpf__open_and_load, "reflector.bpf.o"));
 		test::Mac r_mac;
 		{
 			EnterNetns in(o_.r_ns);
@@ -452,7 +439,7 @@ int run(int argc, char **argv)
 		->capture_default_str();
 	std::vector<std::string> only;
 	app.add_option("--variant", only, "measure only these of kernel, pmtuguard, reflector (to profile one)");
-	app.add_option("--results", o.results, "also write the results (markdown) to this file");
+	add_results_option(app, o.results);
 	CLI11_PARSE(app, argc, argv);
 	std::array<bool, kVariants> measured{};
 	for (int v = 0; v < kVariants; v++)
@@ -526,10 +513,7 @@ int run(int argc, char **argv)
 			outcomes += std::string(outcomes.empty() ? "" : ", ") + std::string(info.name) + " " +
 				    std::to_string(seen[info.id]);
 
-	std::string text;
-	text += "### End to end in the lab (live-frames generator)\n\n";
-	text += "- machine: " + machine_description() + "\n";
-	text += "- command: `" + command_line(argc, argv) + "`\n";
+	std::string text = results_header("End to end in the lab (live-frames generator)", argc, argv);
 	text += "- generator: one thread on CPU " + std::to_string(o.cpu) +
 		", BPF_PROG_TEST_RUN with BPF_F_TEST_XDP_LIVE_FRAMES, " + std::to_string(o.frames_per_call) +
 		" frames per call, XDP_TX out of h1's veth; UDP packets of " + std::to_string(o.ip_len) +
@@ -563,10 +547,5 @@ int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	try {
-		return pmtuguard::bench::run(argc, argv);
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "pg_bench_e2e: error: %s\n", e.what());
-		return 1;
-	}
+	return pmtuguard::bench::bench_main("pg_bench_e2e", pmtuguard::bench::run, argc, argv);
 }

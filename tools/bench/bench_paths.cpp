@@ -1,7 +1,8 @@
 // pg_bench_paths: what each pmtuguard path costs per packet, measured with
-// BPF_PROG_TEST_RUN next to two baselines that get the same frame in the
-// same round: an empty XDP program (the floor) and a bare forwarder (what
-// any XDP forwarder pays, bare_forwarder.bpf.c).
+// BPF_PROG_TEST_RUN next to baselines that get the same frame in the same
+// round: an empty program of the same hook (the floor) and, in XDP, a bare
+// forwarder (what any XDP forwarder pays, bare_forwarder.bpf.c). The XDP
+// program runs on an xdp_md, the tc ingress program on an __sk_buff.
 //
 // The router is the tests' (tests/support/router.h): a namespace with
 // devices, routes and permanent neighbours, so bpf_fib_lookup answers as on a
@@ -10,8 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
-
-#include <CLI/CLI.hpp>
+#include <linux/pkt_cls.h>
 
 #include <algorithm>
 #include <array>
@@ -29,10 +29,12 @@
 #include "lib/error.h"
 #include "lib/maps.h"
 #include "pmtuguard_bpf.skel.h"
-#include "frame_head.h"
 #include "rearm_bpf.skel.h"
 #include "support/packet.h"
 #include "support/router.h"
+#include "support/skb_datapath.h"
+#include "support/test_run.h"
+#include "tc_ok_bpf.skel.h"
 #include "xdp_pass_bpf.skel.h"
 
 namespace pmtuguard::bench {
@@ -41,10 +43,21 @@ namespace {
 using test::Bytes;
 using test::Packet;
 using test::Router;
+using test::TestRunResult;
 
-// The programs compared on every path, in table order.
+enum Hook { kXdp, kTc };
+
+// The programs compared on every path, in table order. The bare forwarder is
+// XDP only: tc has no contender of its kind here.
 enum Contender { kEmpty, kBare, kPmtuguard, kContenders };
-constexpr const char *kContenderNames[kContenders] = {"empty XDP", "bare forwarder", "pmtuguard"};
+constexpr const char *kContenderNames[2][kContenders] = {{"empty XDP", "bare forwarder", "pmtuguard XDP"},
+							  {"empty tc", "(none)", "pmtuguard tc ingress"}};
+constexpr int kNotRun = -1; // the action of a contender a path does not measure
+
+std::string action_name(Hook hook, int action)
+{
+	return hook == kXdp ? test::xdp_action_name(action) : test::tc_action_name(action);
+}
 
 // A size every path can carry: over the 1280 link, within the 1500 one.
 constexpr size_t kIpLen = 1400;
@@ -52,26 +65,20 @@ constexpr size_t kIpLen = 1400;
 // A sender on `in` outside Router::kHost's /64 (rate limits group by /64).
 constexpr const char *kLimitedSource = "2001:db8:1:1::100";
 
+// A PTB built on an skb leaves the skb's network header 48 bytes further
+// from its start each time (bpf_skb_change_head moves only the MAC header,
+// and no helper moves it back); after about 25 PTBs on one skb the kernel
+// refuses to resize it. So the tc PTB row makes its runs in calls of 20.
+constexpr uint32_t kTcPtbRunsPerCall = 20;
+
 // Rate limits that run all their code but never hold a PTB back.
 constexpr uint32_t kRateNeverReached = 2000000000;
-
-template <typename T, void (*Destroy)(T *)> struct Deleter {
-	void operator()(T *p) const { Destroy(p); }
-};
-template <typename T, void (*Destroy)(T *)> using Owned = std::unique_ptr<T, Deleter<T, Destroy>>;
-
-template <typename T> T *checked_open_load(T *(*open_and_load)(), const char *what)
-{
-	T *skel = open_and_load();
-	if (!skel)
-		throw Error(errno_message(std::string("cannot load ") + what, errno));
-	return skel;
-}
 
 struct Path {
 	std::string name;
 	std::string frame_text;
 	Bytes frame;
+	Hook hook = kXdp;
 	// The frame comes back rewritten: run every contender behind rearm.bpf.c.
 	bool rearm = false;
 	std::array<int, kContenders> action{};
@@ -79,7 +86,8 @@ struct Path {
 	pg_counter counter{};       // the pmtuguard counter every run must move ...
 	double counted_share = 1.0; // ... in at least this share of the runs
 	bool spend_source_bucket = false; // a PTB first, so that the runs find the bucket empty
-	Contender baseline{};       // the target is pmtuguard / baseline <= target
+	Contender baseline = kEmpty; // the target is pmtuguard / baseline <= target
+	uint32_t max_runs_per_call = 0; // 0: all the runs of a measurement in one test_run call
 	double target = 0;
 };
 
@@ -105,7 +113,6 @@ std::vector<Path> paths()
 		.action = {XDP_PASS, XDP_PASS, XDP_PASS},
 		.settings = unreached,
 		.counter = PG_CNT_PASS_NOT_IPV6,
-		.baseline = kEmpty,
 		.target = 1.3,
 	});
 	out.push_back({
@@ -145,6 +152,19 @@ std::vector<Path> paths()
 		.baseline = kBare,
 		.target = 0, // no target set for it
 	});
+	// The same frames on the skb path (`attach --mode tc`), against an empty
+	// tc program; the issue sets no target for them.
+	for (size_t xdp_row : {size_t{1}, size_t{2}}) {
+		Path tc = out[xdp_row];
+		tc.name += " (tc ingress)";
+		tc.hook = kTc;
+		tc.action = {TC_ACT_OK, kNotRun, TC_ACT_REDIRECT};
+		tc.baseline = kEmpty;
+		tc.target = 0;
+		if (tc.counter == PG_CNT_PTB_SENT)
+			tc.max_runs_per_call = kTcPtbRunsPerCall;
+		out.push_back(tc);
+	}
 	return out;
 }
 
@@ -152,9 +172,10 @@ class Bench {
 public:
 	Bench()
 	{
-		empty_.reset(checked_open_load(xdp_pass_bpf__open_and_load, "xdp_pass.bpf.o"));
-		bare_.reset(checked_open_load(bare_forwarder_bpf__open_and_load, "bare_forwarder.bpf.o"));
-		rearm_.reset(checked_open_load(rearm_bpf__open_and_load, "rearm.bpf.o"));
+		empty_xdp_.reset(open_and_load(xdp_pass_bpf__open_and_load, "xdp_pass.bpf.o"));
+		empty_tc_.reset(open_and_load(tc_ok_bpf__open_and_load, "tc_ok.bpf.o"));
+		bare_.reset(open_and_load(bare_forwarder_bpf__open_and_load, "bare_forwarder.bpf.o"));
+		rearm_.reset(open_and_load(rearm_bpf__open_and_load, "rearm.bpf.o"));
 		load_pmtuguard();
 		for (int ifindex : {router_.narrow, router_.wide}) {
 			bpf_devmap_val port{};
@@ -163,6 +184,8 @@ public:
 			if (bpf_map_update_elem(bpf_map__fd(bare_->maps.bare_tx_ports), &key, &port, BPF_ANY) != 0)
 				throw Error(errno_message("bare forwarder: cannot add a redirect port", errno));
 		}
+		// The interface configuration is the same for XDP and tc; native
+		// mode also gives the XDP program its redirect ports.
 		AttachOptions opts;
 		opts.mode = PG_MODE_NATIVE;
 		for (int ifindex : {router_.in, router_.narrow, router_.wide})
@@ -180,16 +203,18 @@ public:
 	// path (the action of the last run, and pmtuguard's counters).
 	double measure(const Path &path, Contender who, uint32_t repeat)
 	{
-		int fd = prog_fd(who);
+		int fd = prog_fd(path.hook, who);
 		if (path.rearm) {
-			arm(path.frame, fd);
-			fd = bpf_program__fd(rearm_->progs.rearm);
+			arm(path, fd);
+			fd = path.hook == kXdp ? bpf_program__fd(rearm_->progs.rearm_xdp)
+					       : bpf_program__fd(rearm_->progs.rearm_tc);
 		}
 		CounterValues before = maps_->counters(static_cast<uint32_t>(router_.in));
-		XdpRunResult r = xdp_test_run(fd, path.frame, router_.in, repeat);
-		if (r.action != path.action[who])
-			throw Error(path.name + ": " + kContenderNames[who] + " returned " + xdp_action_name(r.action) +
-				    ", expected " + xdp_action_name(path.action[who]));
+		TestRunResult r = run_in_calls(path, fd, repeat);
+		const char *who_name = kContenderNames[path.hook][who];
+		if (r.retval != path.action[who])
+			throw Error(path.name + ": " + who_name + " returned " + action_name(path.hook, r.retval) +
+				    ", expected " + action_name(path.hook, path.action[who]));
 		if (who == kPmtuguard) {
 			uint64_t moved = maps_->counters(static_cast<uint32_t>(router_.in))[path.counter] - before[path.counter];
 			if (moved < static_cast<uint64_t>(path.counted_share * repeat))
@@ -202,13 +227,16 @@ public:
 
 	void apply(const pg_settings &s) { maps_->set_settings(s); }
 
-	// The empty program on the path's frame, with nothing in front of it.
+	// The empty program of the path's hook on its frame, with nothing in front of it.
 	double floor(const Path &path, uint32_t repeat)
 	{
-		return xdp_test_run(prog_fd(kEmpty), path.frame, router_.in, repeat).ns_per_run;
+		return run_in_calls(path, prog_fd(path.hook, kEmpty), repeat).ns_per_run;
 	}
 
-	void spend_source_bucket(const Path &path) { xdp_test_run(prog_fd(kPmtuguard), path.frame, router_.in, 1); }
+	void spend_source_bucket(const Path &path)
+	{
+		run(path.hook, prog_fd(path.hook, kPmtuguard), path.frame, 1);
+	}
 
 private:
 	void load_pmtuguard()
@@ -216,35 +244,72 @@ private:
 		pmtuguard_ = pmtuguard_bpf__open();
 		if (!pmtuguard_)
 			throw Error(errno_message("cannot open pmtuguard.bpf.o", errno));
-		// Only the XDP program: test_run needs nothing else.
+		// The XDP and the tc ingress program, sharing their maps: test_run
+		// needs nothing else.
 		bpf_program *prog;
 		bpf_object__for_each_program(prog, pmtuguard_->obj)
-			bpf_program__set_autoload(prog, prog == pmtuguard_->progs.pmtuguard_xdp);
+			bpf_program__set_autoload(prog, prog == pmtuguard_->progs.pmtuguard_xdp ||
+								prog == pmtuguard_->progs.pmtuguard_tc_ingress);
 		if (int err = pmtuguard_bpf__load(pmtuguard_))
-			throw Error(errno_message("cannot load pmtuguard's XDP program", err));
+			throw Error(errno_message("cannot load pmtuguard's XDP and tc ingress programs", err));
 		maps_ = std::make_unique<PinnedMaps>(pmtuguard_->obj);
 	}
 
-	int prog_fd(Contender who) const
+	int prog_fd(Hook hook, Contender who) const
 	{
 		switch (who) {
-		case kEmpty: return bpf_program__fd(empty_->progs.xdp_pass);
-		case kBare: return bpf_program__fd(bare_->progs.bare_forwarder);
-		default: return bpf_program__fd(pmtuguard_->progs.pmtuguard_xdp);
+		case kEmpty:
+			return hook == kXdp ? bpf_program__fd(empty_xdp_->progs.xdp_pass) : bpf_program__fd(empty_tc_->progs.tc_ok);
+		case kBare:
+			if (hook != kXdp)
+				throw Error("the bare forwarder is an XDP program");
+			return bpf_program__fd(bare_->progs.bare_forwarder);
+		default:
+			return hook == kXdp ? bpf_program__fd(pmtuguard_->progs.pmtuguard_xdp)
+					    : bpf_program__fd(pmtuguard_->progs.pmtuguard_tc_ingress);
 		}
 	}
 
-	void arm(const Bytes &frame, int target_fd)
+	TestRunResult run(Hook hook, int fd, const Bytes &frame, uint32_t repeat) const
 	{
-		frame_head orig = head_of(frame);
+		if (hook == kXdp)
+			return test::xdp_test_run(fd, frame, router_.in, repeat);
+		__sk_buff ctx{};
+		ctx.ifindex = static_cast<uint32_t>(router_.in);
+		return test::test_run(fd, frame, &ctx, sizeof(ctx), repeat);
+	}
+
+	// `repeat` runs in as few calls as the path allows; ns per run over all of
+	// them, the action of the last (and no frame).
+	TestRunResult run_in_calls(const Path &path, int fd, uint32_t repeat) const
+	{
+		uint32_t per_call = path.max_runs_per_call ? path.max_runs_per_call : repeat;
+		TestRunResult total;
+		double ns = 0;
+		for (uint32_t done = 0; done < repeat;) {
+			uint32_t runs = std::min(per_call, repeat - done);
+			TestRunResult r = run(path.hook, fd, path.frame, runs);
+			ns += r.ns_per_run * runs;
+			total.retval = r.retval;
+			done += runs;
+		}
+		total.ns_per_run = ns / repeat;
+		return total;
+	}
+
+	void arm(const Path &path, int target_fd)
+	{
+		frame_head orig = head_of(path.frame);
 		uint32_t zero = 0;
+		bpf_map *target = path.hook == kXdp ? rearm_->maps.rearm_target_xdp : rearm_->maps.rearm_target_tc;
 		if (bpf_map_update_elem(bpf_map__fd(rearm_->maps.rearm_original), &zero, &orig, BPF_ANY) != 0 ||
-		    bpf_map_update_elem(bpf_map__fd(rearm_->maps.rearm_target), &zero, &target_fd, BPF_ANY) != 0)
+		    bpf_map_update_elem(bpf_map__fd(target), &zero, &target_fd, BPF_ANY) != 0)
 			throw Error(errno_message("rearm: cannot set up", errno));
 	}
 
 	Router router_; // first in, last out: the programs' lookups happen in its namespace
-	Owned<xdp_pass_bpf, xdp_pass_bpf__destroy> empty_;
+	Owned<xdp_pass_bpf, xdp_pass_bpf__destroy> empty_xdp_;
+	Owned<tc_ok_bpf, tc_ok_bpf__destroy> empty_tc_;
 	Owned<bare_forwarder_bpf, bare_forwarder_bpf__destroy> bare_;
 	Owned<rearm_bpf, rearm_bpf__destroy> rearm_;
 	pmtuguard_bpf *pmtuguard_ = nullptr;
@@ -271,18 +336,20 @@ Samples measure_round(Bench &bench, const Path &path, uint32_t repeat, Samples s
 	double floor = bench.floor(path, repeat);
 	std::array<double, kContenders> raw{};
 	for (int who = 0; who < kContenders; who++)
-		raw[who] = bench.measure(path, static_cast<Contender>(who), repeat);
+		if (path.action[who] != kNotRun)
+			raw[who] = bench.measure(path, static_cast<Contender>(who), repeat);
 	// Behind rearm, the empty program costs the floor plus the harness.
 	double harness = path.rearm ? raw[kEmpty] - floor : 0;
 	for (int who = 0; who < kContenders; who++)
-		samples.ns[who].push_back(raw[who] - harness);
+		if (path.action[who] != kNotRun)
+			samples.ns[who].push_back(raw[who] - harness);
 	samples.harness.push_back(harness);
 	return samples;
 }
 
 int run(int argc, char **argv)
 {
-	CLI::App app{"pmtuguard per-path cost with BPF_PROG_TEST_RUN, against an empty XDP program and a bare forwarder"};
+	CLI::App app{"pmtuguard per-path cost with BPF_PROG_TEST_RUN, against an empty program and a bare forwarder"};
 	uint32_t repeat = 1000000;
 	unsigned rounds = 5;
 	std::vector<std::string> only;
@@ -294,7 +361,7 @@ int run(int argc, char **argv)
 		->check(CLI::Range(1u, 1000u))
 		->capture_default_str();
 	app.add_option("--path", only, "measure only these paths (by the name in the table; default all)");
-	app.add_option("--results", results, "also write the results (markdown) to this file");
+	add_results_option(app, results);
 	CLI11_PARSE(app, argc, argv);
 	require_root();
 
@@ -317,7 +384,7 @@ int run(int argc, char **argv)
 		}
 	}
 
-	Table table({"path", "frame", "rearm ns (taken off)", "empty XDP ns", "bare forwarder ns", "pmtuguard ns",
+	Table table({"path", "frame", "rearm ns (taken off)", "empty program ns", "bare forwarder ns", "pmtuguard ns",
 		     "pmtuguard / empty", "pmtuguard / bare", "target", "met"});
 	bool all_met = true;
 	for (size_t p = 0; p < selected.size(); p++) {
@@ -325,6 +392,7 @@ int run(int argc, char **argv)
 		std::array<double, kContenders> med{};
 		for (int who = 0; who < kContenders; who++)
 			med[who] = median(samples[p].ns[who]);
+		bool has_bare = path.action[kBare] != kNotRun;
 		std::string target = "-", met = "-";
 		if (path.target > 0) {
 			double r = med[kPmtuguard] / med[path.baseline];
@@ -333,28 +401,35 @@ int run(int argc, char **argv)
 			all_met = all_met && r <= path.target;
 		}
 		table.add({path.name, path.frame_text, path.rearm ? fixed(median(samples[p].harness), 0) : "-",
-			   fixed(med[kEmpty], 1), fixed(med[kBare], 1), fixed(med[kPmtuguard], 1),
-			   ratio_text(med[kPmtuguard] / med[kEmpty]), ratio_text(med[kPmtuguard] / med[kBare]), target,
-			   met});
+			   fixed(med[kEmpty], 1), has_bare ? fixed(med[kBare], 1) : "-", fixed(med[kPmtuguard], 1),
+			   ratio_text(med[kPmtuguard] / med[kEmpty]),
+			   has_bare ? ratio_text(med[kPmtuguard] / med[kBare]) : "-", target, met});
 	}
 
-	std::string text;
-	text += "### Per-path cost (BPF_PROG_TEST_RUN)\n\n";
-	text += "- machine: " + machine_description() + "\n";
-	text += "- command: `" + command_line(argc, argv) + "`\n";
+	std::string text = results_header("Per-path cost (BPF_PROG_TEST_RUN)", argc, argv);
 	text += "- rounds: " + std::to_string(rounds) + " of " + std::to_string(repeat) +
 		" runs per measurement; each round measures every path and contender once, in table order. The "
 		"figures are medians over the rounds of the kernel's own ns per run (it reports whole ns).\n";
+	text += "- hooks: the XDP rows run pmtuguard_xdp on an xdp_md against xdp_pass (XDP_PASS) and the bare "
+		"forwarder; the tc rows run pmtuguard_tc_ingress (what `attach --mode tc` puts on ingress) on an "
+		"__sk_buff against tc_ok.bpf.c (TC_ACT_OK), the same frames. tc forwards with bpf_redirect_neigh and "
+		"sends the PTB with bpf_redirect: both return TC_ACT_REDIRECT.\n";
 	text += "- rate limits: on, at " + std::to_string(kRateNeverReached) +
 		" PTB/s per source and globally (all their code runs, nothing is held back); on the rate-limited "
 		"row 1 PTB/s per /64 source, burst 1, global off.\n";
 	text += "- every measurement is checked: the action of the last run, and pmtuguard's counter for the path "
 		"moved once per run (in 99.9% of the runs on the rate-limited row).\n";
 	text += "- rearm: test_run runs a program `repeat` times on one buffer and never restores it, so on a path "
-		"whose program rewrites the frame, every contender runs behind rearm.bpf.c, which restores the frame "
-		"and tail-calls it. Its cost (the empty program behind it, less the empty program alone, same round) "
-		"is taken off all three columns. On the PTB row pmtuguard's frame also needs its head and tail moved "
-		"back, which stays in its column: that figure is slightly high.\n\n";
+		"whose program rewrites the frame, every contender runs behind rearm.bpf.c (its XDP or its tc "
+		"program), which restores the frame and tail-calls it. Its cost (the empty program behind it, less "
+		"the empty program alone, same round) is taken off every column. On the PTB rows pmtuguard's frame "
+		"also needs its head and tail moved back (on an skb, bpf_skb_adjust_room and bpf_skb_change_tail), which "
+		"stays in its column: that figure is high by as much.\n";
+	text += "- the tc PTB row makes its runs in test_run calls of " + std::to_string(kTcPtbRunsPerCall) +
+		", every contender alike: each PTB built on an skb leaves its network header 48 bytes further from its "
+		"start (bpf_skb_change_head moves only the MAC header back, and no helper undoes it), and after about "
+		"25 the kernel refuses to resize the skb. Each call starts on a new skb, whose first run finds "
+		"nothing in the cache.\n\n";
 	text += table.markdown();
 	text += std::string("\nAll targets met: ") + (all_met ? "yes" : "no") + "\n";
 	publish(results, text);
@@ -366,10 +441,5 @@ int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	try {
-		return pmtuguard::bench::run(argc, argv);
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "pg_bench_paths: error: %s\n", e.what());
-		return 1;
-	}
+	return pmtuguard::bench::bench_main("pg_bench_paths", pmtuguard::bench::run, argc, argv);
 }

@@ -1,8 +1,6 @@
 #include "common.h"
 
-#include <bpf/bpf.h>
 #include <fcntl.h>
-#include <linux/bpf.h>
 #include <sched.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -18,6 +16,27 @@
 #include "lib/error.h"
 
 namespace pmtuguard::bench {
+
+int bench_main(const char *name, int (*run)(int, char **), int argc, char **argv)
+{
+	try {
+		return run(argc, argv);
+	} catch (const std::exception &e) {
+		std::fprintf(stderr, "%s: error: %s\n", name, e.what());
+		return 1;
+	}
+}
+
+void add_results_option(CLI::App &app, std::string &path)
+{
+	app.add_option("--results", path, "also write the results (markdown) to this file");
+}
+
+std::string results_header(const std::string &title, int argc, char **argv)
+{
+	return "### " + title + "\n\n- machine: " + machine_description() + "\n- command: `" + command_line(argc, argv) +
+	       "`\n";
+}
 
 std::string machine_description()
 {
@@ -113,30 +132,6 @@ EnterNetns::~EnterNetns()
 	if (setns(original_, CLONE_NEWNET) != 0)
 		std::perror("returning to the original network namespace");
 	close(original_);
-}
-
-std::string xdp_action_name(int action)
-{
-	switch (action) {
-	case XDP_ABORTED: return "XDP_ABORTED";
-	case XDP_DROP: return "XDP_DROP";
-	case XDP_PASS: return "XDP_PASS";
-	case XDP_TX: return "XDP_TX";
-	case XDP_REDIRECT: return "XDP_REDIRECT";
-	}
-	return "action " + std::to_string(action);
-}
-
-XdpRunResult xdp_test_run(int prog_fd, std::span<const uint8_t> frame, int ingress_ifindex, uint32_t repeat)
-{
-	xdp_md ctx{};
-	ctx.data_end = static_cast<uint32_t>(frame.size());
-	ctx.ingress_ifindex = static_cast<uint32_t>(ingress_ifindex);
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame.data(), .data_size_in = static_cast<uint32_t>(frame.size()),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = static_cast<int>(repeat));
-	if (bpf_prog_test_run_opts(prog_fd, &opts) != 0)
-		throw Error(errno_message("BPF_PROG_TEST_RUN", errno));
-	return {static_cast<double>(opts.duration), static_cast<int>(opts.retval)};
 }
 
 frame_head head_of(std::span<const uint8_t> frame)

@@ -1,17 +1,34 @@
 #pragma once
-// What the benchmarks share: the machine they ran on, medians and markdown
-// tables for the results, entering the lab's namespaces, one
-// BPF_PROG_TEST_RUN of an XDP program, and the frame head its helpers restore.
+// What the benchmarks share: their entry point and results option, the
+// machine they ran on, medians and markdown tables for the results, entering
+// the lab's namespaces, loading skeletons, and the frame head their BPF
+// programs restore. One BPF_PROG_TEST_RUN is the tests' (support/test_run.h).
 #include <linux/types.h>
 
+#include <CLI/CLI.hpp>
+
+#include <cerrno>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "lib/error.h"
+
 #include "frame_head.h"
 
 namespace pmtuguard::bench {
+
+// main() of a benchmark: run(argc, argv), with any exception reported as
+// "NAME: error: WHAT" and exit status 1.
+int bench_main(const char *name, int (*run)(int, char **), int argc, char **argv);
+
+// --results FILE: where the markdown goes besides standard output.
+void add_results_option(CLI::App &app, std::string &path);
+
+// The start of a results section: its title, the machine and the command.
+std::string results_header(const std::string &title, int argc, char **argv);
 
 // "Linux 6.18.44, Intel(R) Xeon(R) Processor, 2 CPUs"
 std::string machine_description();
@@ -47,16 +64,20 @@ private:
 	int original_ = -1;
 };
 
-std::string xdp_action_name(int action);
-
-struct XdpRunResult {
-	double ns_per_run = 0; // the kernel's own timing: total / repeat
-	int action = -1;       // of the last run
+// A skeleton that destroys itself: Owned<x_bpf, x_bpf__destroy>.
+template <typename T, void (*Destroy)(T *)> struct SkeletonDeleter {
+	void operator()(T *p) const { Destroy(p); }
 };
+template <typename T, void (*Destroy)(T *)> using Owned = std::unique_ptr<T, SkeletonDeleter<T, Destroy>>;
 
-// `repeat` runs of prog_fd on frame, as if it arrived on ingress_ifindex (in
-// the calling thread's namespace).
-XdpRunResult xdp_test_run(int prog_fd, std::span<const uint8_t> frame, int ingress_ifindex, uint32_t repeat);
+// x_bpf__open_and_load(), throwing "cannot load WHAT: ..." when it fails.
+template <typename T> T *open_and_load(T *(*open_and_load_skeleton)(), const char *what)
+{
+	T *skel = open_and_load_skeleton();
+	if (!skel)
+		throw Error(errno_message(std::string("cannot load ") + what, errno));
+	return skel;
+}
 
 // What rearm.bpf.c and trafficgen.bpf.c restore of frame; throws when the
 // frame is shorter than that.

@@ -93,17 +93,9 @@ timeout 300 "$build/tools/bench/pg_bench_e2e" "${e2e_args[@]}" \
 	--src "$LAB_H1_ADDR" --dst "$LAB_H2_ADDR" --pin-dir "$LAB_PIN_DIR" \
 	--results "$work/e2e.md" >/dev/null
 
-# Source-rule scaling has a benchmark of its own, pg_bench_source_rules, which
-# is optional here until it is part of the build.
-if [ -x "$build/tools/bench/pg_bench_source_rules" ]; then
-	echo "run.sh: source-rule scaling" >&2
-	run_recording_pid "$work/rules.pid" 600 "$build/tools/bench/pg_bench_source_rules" "${rules_args[@]}" \
-		--out "$work/rules.md" >/dev/null
-else
-	echo "### Source-rule scaling" >"$work/rules.md"
-	echo >>"$work/rules.md"
-	echo "Not measured: pg_bench_source_rules is not built yet (TODO in tools/bench/run.sh)." >>"$work/rules.md"
-fi
+echo "run.sh: source-rule scaling" >&2
+run_recording_pid "$work/rules.pid" 600 "$build/tools/bench/pg_bench_source_rules" "${rules_args[@]}" \
+	--results "$work/rules.md" >/dev/null
 
 if commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null); then
 	if [ -n "$(git -C "$src" status --porcelain --untracked-files=no -- bpf include userspace tools/bench)" ]; then

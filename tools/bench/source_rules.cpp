@@ -33,6 +33,7 @@
 #include "support/netns.h"
 #include "support/packet.h"
 #include "support/router.h"
+#include "support/test_run.h"
 
 namespace pmtuguard::bench {
 namespace {
@@ -167,14 +168,14 @@ private:
 
 	double run(const Bytes &frame)
 	{
-		XdpRunResult r = xdp_test_run(dp_.prog_fd(), frame, router_.in, kRunsPerCall);
-		if (r.action != XDP_REDIRECT) {
+		test::TestRunResult r = test::xdp_test_run(dp_.prog_fd(), frame, router_.in, kRunsPerCall);
+		if (r.retval != XDP_REDIRECT) {
 			std::string why;
 			CounterValues c = dp_.counters(router_.in);
 			for (const auto &info : counter_infos())
 				if (c[info.id] && info.name != "rx_packets" && info.name != "ipv6_packets")
 					why += " " + std::string(info.name) + "=" + std::to_string(c[info.id]);
-			throw Error("the probe was not forwarded: " + xdp_action_name(r.action) + " (counters on `in`:" + why + ")");
+			throw Error("the probe was not forwarded: " + test::xdp_action_name(r.retval) + " (counters on `in`:" + why + ")");
 		}
 		return r.ns_per_run;
 	}
@@ -199,7 +200,7 @@ int run(int argc, char **argv)
 	app.add_option("--sample-ms", sample_ms, "time the runs of one sample may take (at most 16 x 250 runs)")
 		->check(CLI::Range(1.0, 2000.0))
 		->capture_default_str();
-	app.add_option("--out", out, "also write the results (markdown) to this file");
+	add_results_option(app, out);
 	CLI11_PARSE(app, argc, argv);
 	if (!std::is_sorted(counts.begin(), counts.end()) || counts.empty() || counts.front() == 0 ||
 	    counts.back() > PG_MAX_SOURCE_RULES)
@@ -239,18 +240,17 @@ int run(int argc, char **argv)
 			   fixed(median(rows[i].pmtuguard_ratio), 2), fixed(median(rows[i].kernel), 0),
 			   fixed(median(rows[i].kernel_ratio), 2)});
 	double ratio = median(rows.back().pmtuguard_ratio);
-	std::string text = "## Source rules: the forward path by number of rules\n\n" + table.markdown() + "\n";
+	std::string text = results_header("Source rules: the forward path by number of rules", argc, argv);
 	text += "- target: pmtuguard at " + std::to_string(counts.back()) + " rules costs at most 1.2 x what it costs at " +
 		std::to_string(counts.front()) + ": " + fixed(ratio, 2) + " x, " + (ratio <= 1.2 ? "met" : "NOT met") + "\n";
-	text += "- machine: " + machine_description() + "\n";
-	text += "- command: `" + command_line(argc, argv) + "`\n";
 	text += "- method: 100 B UDP from a source in the first /64 of each rule set (the kernel's last), XDP_REDIRECT by table 100 "
 		"(BPF_PROG_TEST_RUN, 250 runs per call from hop limit 255, up to 16 calls or " + fixed(sample_ms, 0) +
 		" ms of runs per sample). Every round samples every count; the figures are medians over " +
 		std::to_string(rounds) +
 		" rounds, the ratios medians of each round's ratio to the round's first count. The ip -6 rule column "
 		"is pmtuguard's forward path for a source without a pmtuguard rule: its bpf_fib_lookup walks the "
-		"kernel's rules.\n";
+		"kernel's rules.\n\n";
+	text += table.markdown();
 	publish(out, text);
 	return 0;
 }
@@ -260,10 +260,5 @@ int run(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	try {
-		return pmtuguard::bench::run(argc, argv);
-	} catch (const std::exception &e) {
-		std::fprintf(stderr, "pg_bench_source_rules: error: %s\n", e.what());
-		return 1;
-	}
+	return pmtuguard::bench::bench_main("pg_bench_source_rules", pmtuguard::bench::run, argc, argv);
 }

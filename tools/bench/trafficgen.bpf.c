@@ -13,27 +13,20 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
-#include "frame_head.h"
+#include "bench.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct frame_head);
-} trafficgen_frame SEC(".maps");
+FRAME_HEAD_MAP(trafficgen_frame);
 
 SEC("xdp")
 int trafficgen(struct xdp_md *ctx)
 {
-	__u32 zero = 0;
-	struct frame_head *orig = bpf_map_lookup_elem(&trafficgen_frame, &zero);
+	struct frame_head *orig = frame_head_in(&trafficgen_frame);
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 
-	if (!orig || data + FRAME_HEAD_LEN > data_end)
+	if (!orig || put_frame_head_xdp(data, data_end, orig))
 		return XDP_ABORTED;
-	__builtin_memcpy(data, orig->bytes, FRAME_HEAD_LEN);
 	return XDP_TX;
 }
