@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Where pmtuguard's XDP program spends its time on one path of
-# pg_bench_paths: software-clock sampling with perf (this VM has no hardware
-# counters, so neither `perf stat -e instructions` nor `bpftool prog profile`
-# works), each sample inside pmtuguard_xdp charged to the helper it was in, or
-# to the program's own instructions.
+# Where pmtuguard's program spends its time on one path of pg_bench_paths:
+# software-clock sampling with perf (this VM has no hardware counters, so
+# neither `perf stat -e instructions` nor `bpftool prog profile` works), each
+# sample inside the program (pmtuguard_xdp, or pmtuguard_tc_ingress on a
+# "(tc ingress)" path) charged to the helper it was in, or to the program's
+# own instructions.
 #
 # Usage: tools/bench/profile.sh "PATH NAME" [pg_bench_paths options]
 #   e.g. tools/bench/profile.sh "oversize: PTB" --rounds 5
@@ -18,17 +19,19 @@ bench=$build/tools/bench/pg_bench_paths
 [ -x "$bench" ] || { echo "profile.sh: $bench not built" >&2; exit 1; }
 path=$1
 shift
+prog=pmtuguard_xdp
+[[ $path == *"(tc ingress)" ]] && prog=pmtuguard_tc_ingress
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 timeout 300 perf record -q -g -e cpu-clock -F 20000 -o "$work/perf.data" -- \
 	"$bench" --path "$path" "$@" >"$work/table.md" 2>/dev/null
 grep "^| $path |" "$work/table.md" || true
-perf script -i "$work/perf.data" -F ip,sym 2>/dev/null | awk '
+perf script -i "$work/perf.data" -F ip,sym 2>/dev/null | awk -v prog="$prog" '
 	NF == 0 {
 		if (n > 0) {
 			at = 0
-			for (i = 1; i <= n; i++) if (frame[i] ~ /pmtuguard_xdp$/) { at = i; break }
+			for (i = 1; i <= n; i++) if (frame[i] ~ ("_" prog "$") || frame[i] == prog) { at = i; break }
 			if (at) { inside++; where[at == 1 ? "(the program itself)" : frame[at - 1]]++ }
 		}
 		n = 0
@@ -36,7 +39,7 @@ perf script -i "$work/perf.data" -F ip,sym 2>/dev/null | awk '
 	}
 	{ frame[++n] = $2 }
 	END {
-		if (!inside) { print "no samples inside pmtuguard_xdp"; exit 1 }
-		printf "%d samples inside pmtuguard_xdp:\n", inside
+		if (!inside) { print "no samples inside " prog; exit 1 }
+		printf "%d samples inside %s:\n", inside, prog
 		for (w in where) printf "%6.1f%%  %s\n", 100 * where[w] / inside, w | "sort -rn"
 	}'
