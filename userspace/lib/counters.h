@@ -10,11 +10,14 @@
 
 namespace pmtuguard {
 
-struct CounterInfo {
-	pg_counter id;
+// One row of a counter table: its id, the name it is exported as, its help.
+template <typename Id> struct NamedCounter {
+	Id id;
 	std::string_view name;
 	std::string_view help;
 };
+
+using CounterInfo = NamedCounter<pg_counter>;
 
 std::span<const CounterInfo> counter_infos();
 
@@ -29,11 +32,7 @@ constexpr std::string_view kSuppressedPrefix = "ptb_suppressed_";
 uint64_t sum_with_prefix(const CounterValues &values, std::string_view prefix);
 
 // The per-routing-table counters of source rules (PG_TABLE_COUNTER_LIST).
-struct TableCounterInfo {
-	pg_table_counter id;
-	std::string_view name;
-	std::string_view help;
-};
+using TableCounterInfo = NamedCounter<pg_table_counter>;
 
 std::span<const TableCounterInfo> table_counter_infos();
 
