@@ -533,25 +533,29 @@ Dissected dissect(std::span<const uint8_t> frame)
 	return d;
 }
 
-bool icmpv6_checksum_ok(std::span<const uint8_t> frame, const Dissected &d)
+namespace {
+
+// The upper layer at offset runs to the end of the IPv6 payload (it follows
+// the IPv6 header directly).
+bool upper_layer_checksum_ok(std::span<const uint8_t> frame, const Ipv6View &ip, size_t offset, uint8_t proto)
 {
-	if (!d.ipv6 || !d.icmpv6)
-		return false;
-	size_t len = d.ipv6->payload_len;
-	if (d.icmpv6->offset + len > frame.size())
+	size_t len = ip.payload_len;
+	if (offset + len > frame.size())
 		return false;
 	// Summing the stored checksum too gives zero when it is right.
-	return upper_layer_checksum(d.ipv6->src, d.ipv6->dst, kProtoIcmpv6, frame.subspan(d.icmpv6->offset, len)) == 0;
+	return upper_layer_checksum(ip.src, ip.dst, proto, frame.subspan(offset, len)) == 0;
+}
+
+} // namespace
+
+bool icmpv6_checksum_ok(std::span<const uint8_t> frame, const Dissected &d)
+{
+	return d.ipv6 && d.icmpv6 && upper_layer_checksum_ok(frame, *d.ipv6, d.icmpv6->offset, kProtoIcmpv6);
 }
 
 bool tcp_checksum_ok(std::span<const uint8_t> frame, const Dissected &d)
 {
-	if (!d.ipv6 || !d.tcp)
-		return false;
-	size_t len = d.ipv6->payload_len;
-	if (d.tcp->offset + len > frame.size())
-		return false;
-	return upper_layer_checksum(d.ipv6->src, d.ipv6->dst, kProtoTcp, frame.subspan(d.tcp->offset, len)) == 0;
+	return d.ipv6 && d.tcp && upper_layer_checksum_ok(frame, *d.ipv6, d.tcp->offset, kProtoTcp);
 }
 
 std::string describe_difference(std::span<const uint8_t> expected, std::span<const uint8_t> actual)
