@@ -57,6 +57,9 @@ expect_refused "attach r-h2 and an unknown one" "bogus0" lab_pmtuguard attach r-
 expect_refused "attach r-h2 and lo (no native XDP), maps reused" "lo" lab_pmtuguard attach r-h2 lo
 expect_eq "attached after the failed attach of r-h2 and lo" "r-h1" "$(attached_interfaces)"
 expect_refused "attach with a bad mode" "mode" lab_pmtuguard attach --mode warp r-h2
+expect_refused "an unknown option" "not expected: --bogus" lab_pmtuguard --bogus status
+expect_refused "a negative rate" "--source-rate = -1" lab_pmtuguard limits set --source-rate -1
+expect_refused "attach without an interface" "required" lab_pmtuguard attach
 expect_refused "detach of what is not attached" "not attached" lab_pmtuguard detach r-h2
 expect_refused "mtu add, prefix with host bits" "2001:db8::1/48" lab_pmtuguard mtu add 2001:db8::1/48 1400
 expect_refused "mtu add, not a prefix" "nonsense" lab_pmtuguard mtu add nonsense 1400

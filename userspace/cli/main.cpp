@@ -15,7 +15,11 @@ int main(int argc, char **argv)
 	try {
 		app.parse(argc, argv);
 	} catch (const CLI::ParseError &e) {
-		return app.exit(e);
+		if (e.get_exit_code() == 0) // --help, --version
+			return app.exit(e);
+		// CLI11 would add a second line; every error here is one line.
+		std::fprintf(stderr, "pmtuguard: error: %s (see --help)\n", printable(e.what()).c_str());
+		return 2;
 	} catch (const Error &e) {
 		std::fprintf(stderr, "pmtuguard: error: %s\n", e.what());
 		return 1;
