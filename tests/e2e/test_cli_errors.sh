@@ -46,6 +46,14 @@ expect_refused "attach r-h2 and lo (no native XDP), first attach" "lo" lab_pmtug
 expect_refused "detach of what is not attached" "not attached" lab_pmtuguard detach r-h1
 expect_refused "detach --all with nothing attached" "nothing is attached" lab_pmtuguard detach --all
 expect_refused "attach as nobody" "root" as_nobody attach r-h1
+mkdir "$E2E_TMP/not-bpffs"
+expect_refused "attach with a pin dir that is no bpffs (inside ip netns exec)" "no bpffs at $E2E_TMP/not-bpffs" \
+	lab_exec r "$LAB_PMTUGUARD" --pin-dir "$E2E_TMP/not-bpffs" attach r-h1
+expect_refused "stats with a pin dir nothing was attached with" "pmtuguard is not attached: no maps under" \
+	lab_exec r "$LAB_PMTUGUARD" --pin-dir "$E2E_TMP/not-bpffs" stats
+expect_refused "serve on a bad listen address" "invalid listen address 'nonsense'" lab_pmtuguard serve --listen nonsense
+expect_refused "run with a missing config" "cannot read config $E2E_TMP/nosuch.toml" \
+	lab_pmtuguard run --config "$E2E_TMP/nosuch.toml"
 
 lab_pmtuguard attach r-h1 || fail "attach r-h1"
 lab_pmtuguard mtu add 2001:db8:2::/64 1400 || fail "mtu add 2001:db8:2::/64 1400"
