@@ -347,7 +347,7 @@ TEST_F(TcPath, EgressAppliesTheMtuPolicyBelowTheDevice)
 
 // -- GSO: judged by the segments ------------------------------------------------
 
-// A TCP super-packet of 3000 payload bytes: IPv6 3060 B (3092 B with the
+// A TCP super-packet of 3000 payload bytes: IPv6 3060 B (3072 B with the
 // timestamps option), far above every MTU here, below test_run's one-page
 // limit on a linear skb.
 constexpr size_t kSuperPayload = 3000;
