@@ -17,6 +17,9 @@ SOURCES=100000
 CAP_RATE=1000
 CAP_BURST=100
 LEGIT_ATTEMPTS=3
+# The rate-limit state's memory as include/pmtuguard/abi.h documents it
+# (5.5 MiB), with some room for other kernels' per-entry overhead.
+BUCKETS_MAX_BYTES=$((6 * 1024 * 1024))
 
 e2e_lab_up
 lab_pmtuguard attach r-h1 r-h2 || fail "attach r-h1 r-h2"
@@ -78,5 +81,7 @@ ok "the cap withheld $capped PTBs"
 memlock_after=$(map_field bytes_memlock)
 entries=$(bpftool -j map dump pinned "$buckets_map" | /usr/bin/python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
 expect_eq "pg_source_buckets memlock after the flood (bytes)" "$memlock_before" "$memlock_after"
+[ "$memlock_after" -le "$BUCKETS_MAX_BYTES" ] ||
+	fail "pg_source_buckets takes $memlock_after bytes, more than the $BUCKETS_MAX_BYTES documented"
 [ "$entries" -le "$max_entries" ] || fail "pg_source_buckets holds $entries entries, max_entries $max_entries"
 ok "pg_source_buckets holds $entries of $max_entries entries after $SOURCES sources"
