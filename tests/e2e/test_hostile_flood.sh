@@ -10,6 +10,8 @@
 #     of the cap, bpf/ratelimit.h).
 # The sender is tests/support/flood.py (raw AF_PACKET, about 100k frames/s
 # here); it stops after FLOOD_SECONDS.
+# About 15 s on an idle machine; bounded well under two minutes, cleanup included.
+E2E_TIMEOUT=${E2E_TIMEOUT:-90}
 source "$(dirname "$0")/../support/e2e.sh"
 
 FLOOD_SECONDS=4
