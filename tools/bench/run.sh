@@ -104,13 +104,15 @@ if commit=$(git -C "$src" rev-parse --short HEAD 2>/dev/null); then
 else
 	commit="(not a git checkout)"
 fi
+load_at_end=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$(dirname "$out")"
 {
 	echo "# pmtuguard benchmarks"
 	echo
 	echo "Written by \`tools/bench/run.sh$([ "$quick" = 1 ] && echo " --quick")\` on $(date -u +%Y-%m-%d) from commit $commit;"
 	echo "how to run them and what they measure: [tools/bench/README.md](../tools/bench/README.md)."
-	echo "Load average when the run started: $load_at_start (on $(nproc) CPUs)."
+	echo "Load average (1, 5, 15 min) when the run started: $load_at_start; when it ended: $load_at_end (on $(nproc) CPUs)."
+	echo "Above 1, other work shared the CPUs: the ns figures are higher and noisier than on an idle machine, the ratios (same round) much less so."
 	[ "$quick" = 1 ] && echo "**Quick run: fewer rounds and shorter runs than the published figures.**"
 	echo
 	cat "$work/paths.md"
