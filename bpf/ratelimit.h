@@ -54,12 +54,14 @@ static __always_inline enum pg_counter pg_ratelimit_check(const struct in6_addr 
 {
 	__u32 slot = 0; /* in pg_settings, then in pg_global_bucket: one stack slot */
 	struct pg_settings *s = bpf_map_lookup_elem(&pg_settings, &slot);
-	__u64 now = bpf_ktime_get_ns();
-	__u64 *tat;
+	__u64 now, *tat;
 	int new_source = 0; /* without per-source buckets, no source is told apart as new */
 
-	if (!s)
+	/* With both limits off the precise clock, a third of this path's cost,
+	 * is not read at all. */
+	if (!s || !(s->source_rate | s->global_rate))
 		return 0;
+	now = bpf_ktime_get_ns();
 
 	if (s->source_rate) {
 		struct pg_ratelimit_key key;
