@@ -154,13 +154,8 @@ TEST_F(TcPath, IngressPtbIsTheXdpPtbByteForByte)
 TEST_F(TcPath, IngressMtuBoundariesAsXdp)
 {
 	mtu_policy("2001:db8:30:14::/64", 1400);
+	expect_same_as_xdp(device_mtu_boundary_cases());
 	expect_same_as_xdp({
-		forward_case("exactly the 1280 MTU: forwarded", echo(R::kBehindNarrow, 1280), R::kNarrowMac,
-			     R::kNarrowNextHopMac),
-		ptb_case("MTU + 1", echo(R::kBehindNarrow, 1281), R::kNarrowMtu),
-		ptb_case("MTU + 40: fits only if the 40-byte header is forgotten", echo(R::kBehindNarrow, 1320),
-			 R::kNarrowMtu),
-		ptb_case("a full 1500 B packet", echo(R::kBehindNarrow, 1500), R::kNarrowMtu),
 		ptb_case("UDP of odd length", R::from_host(R::kBehindNarrow).udp(4000, 53).fill_to_ip_len(1333).build(),
 			 R::kNarrowMtu),
 		forward_case("exactly the locked route's 1280", echo(R::kBehindLockedRoute, 1280), R::kWideMac,
@@ -246,11 +241,7 @@ TEST_F(TcPath, IngressObserveModeAsXdp)
 {
 	dp.attach(router.in, /*observe=*/true);
 	skb.attach(router.in, /*observe=*/true);
-	Bytes too_big = echo(R::kBehindNarrow, 1400);
-	expect_same_as_xdp({
-		{"too big", router.in, too_big, XDP_PASS, too_big, oversize(PG_CNT_PTB_SUPP_OBSERVE)},
-		pass_case("fits", echo(R::kBehindNarrow, 1280), PG_CNT_PASS_OBSERVE),
-	});
+	expect_same_as_xdp(observe_mode_cases());
 }
 
 TEST_F(TcPath, UnattachedDeviceIsNotCounted)
@@ -259,8 +250,7 @@ TEST_F(TcPath, UnattachedDeviceIsNotCounted)
 	SkbResult r = skb.run(SkbProgram::Ingress, input, router.spare);
 	EXPECT_EQ(tc_action_name(r.action), tc_action_name(TC_ACT_OK));
 	EXPECT_EQ(r.frame, input);
-	for (uint32_t counted : skb.maps().counted_interfaces())
-		EXPECT_NE(counted, static_cast<uint32_t>(router.spare));
+	expect_not_counted(skb.maps(), router.spare);
 }
 
 // -- tc egress ------------------------------------------------------------------

@@ -80,14 +80,7 @@ TEST_F(XdpCore, ChecksumIsRightForOddLengthsAndAnyPayload)
 
 TEST_F(XdpCore, DeviceMtuBoundary)
 {
-	expect_cases({
-		forward_case("exactly the 1280 MTU: forwarded", echo(R::kBehindNarrow, 1280), R::kNarrowMac,
-			     R::kNarrowNextHopMac),
-		ptb_case("MTU + 1", echo(R::kBehindNarrow, 1281), R::kNarrowMtu),
-		ptb_case("MTU + 40: fits only if the 40-byte header is forgotten", echo(R::kBehindNarrow, 1320),
-			 R::kNarrowMtu),
-		ptb_case("a full 1500 B packet", echo(R::kBehindNarrow, 1500), R::kNarrowMtu),
-	});
+	expect_cases(device_mtu_boundary_cases());
 }
 
 TEST_F(XdpCore, LockedRouteMtuBoundary)
@@ -246,11 +239,7 @@ TEST_F(XdpCore, SubnetRouterAnycastSourceGetsPtb)
 TEST_F(XdpCore, ObserveModeCountsAndPassesUntouched)
 {
 	dp.attach(router.in, /*observe=*/true);
-	Bytes too_big = echo(R::kBehindNarrow, 1400);
-	expect_cases({
-		{"too big", router.in, too_big, XDP_PASS, too_big, oversize(PG_CNT_PTB_SUPP_OBSERVE)},
-		pass_case("fits", echo(R::kBehindNarrow, 1280), PG_CNT_PASS_OBSERVE),
-	});
+	expect_cases(observe_mode_cases());
 }
 
 TEST_F(XdpCore, WhatIsNotOursToForwardGoesToTheKernelUntouched)
@@ -309,8 +298,7 @@ TEST_F(XdpCore, UnattachedIngressIsNotCounted)
 	XdpResult r = dp.run(input, router.spare);
 	EXPECT_EQ(xdp_action_name(r.action), xdp_action_name(XDP_PASS));
 	EXPECT_EQ(r.frame, input);
-	for (uint32_t counted : dp.maps().counted_interfaces())
-		EXPECT_NE(counted, static_cast<uint32_t>(router.spare));
+	expect_not_counted(dp.maps(), router.spare);
 }
 
 } // namespace

@@ -50,4 +50,31 @@ void XdpRouterTest::expect_cases(const std::vector<XdpCase> &cases)
 		expect_case(dp, c);
 }
 
+std::vector<XdpCase> XdpRouterTest::device_mtu_boundary_cases() const
+{
+	return {
+		forward_case("exactly the 1280 MTU: forwarded", echo(R::kBehindNarrow, 1280), R::kNarrowMac,
+			     R::kNarrowNextHopMac),
+		ptb_case("MTU + 1", echo(R::kBehindNarrow, 1281), R::kNarrowMtu),
+		ptb_case("MTU + 40: fits only if the 40-byte header is forgotten", echo(R::kBehindNarrow, 1320),
+			 R::kNarrowMtu),
+		ptb_case("a full 1500 B packet", echo(R::kBehindNarrow, 1500), R::kNarrowMtu),
+	};
+}
+
+std::vector<XdpCase> XdpRouterTest::observe_mode_cases() const
+{
+	Bytes too_big = echo(R::kBehindNarrow, 1400);
+	return {
+		{"too big", router.in, too_big, XDP_PASS, too_big, oversize(PG_CNT_PTB_SUPP_OBSERVE)},
+		pass_case("fits", echo(R::kBehindNarrow, 1280), PG_CNT_PASS_OBSERVE),
+	};
+}
+
+void XdpRouterTest::expect_not_counted(const PinnedMaps &maps, int ifindex)
+{
+	for (uint32_t counted : maps.counted_interfaces())
+		EXPECT_NE(counted, static_cast<uint32_t>(ifindex));
+}
+
 } // namespace pmtuguard::test

@@ -38,6 +38,14 @@ protected:
 
 	void expect_cases(const std::vector<XdpCase> &cases);
 
+	// The narrow link's 1280 MTU from both sides: exactly, +1, +40, 1500.
+	std::vector<XdpCase> device_mtu_boundary_cases() const;
+	// What every hook must do on `in` in observe mode: count, emit nothing,
+	// pass the frame untouched.
+	std::vector<XdpCase> observe_mode_cases() const;
+	// A device the datapath is not attached to gets no counters entry.
+	static void expect_not_counted(const PinnedMaps &maps, int ifindex);
+
 	Router router;
 	XdpDatapath dp;
 	Ipv6Address in_source{}; // `in` has two global addresses; attach picks one
