@@ -119,8 +119,10 @@ static __always_inline int pg_mss_clamp_packet(void *ctx, const enum pg_hook hoo
 		mss_value = (__u32)options[at] << 8 | options[at + 1];
 	}
 
+	/* The way there: the egress device and the policy (pg_mtu_via), and the
+	 * route's own MTU, which may be locked lower. */
 	mtu = pg_mss_min_mtu(pg_mtu_via(ctx, egress_ifindex, &ip6->daddr),
-			     pg_mtu_toward(ctx, &ip6->saddr, &ip6->daddr, egress_ifindex));
+			     pg_route_mtu(ctx, &ip6->saddr, &ip6->daddr, egress_ifindex));
 	mtu = pg_mss_min_mtu(mtu, pg_mtu_toward(ctx, &ip6->daddr, &ip6->saddr, egress_ifindex));
 	if (!mtu)
 		return 0;

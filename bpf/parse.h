@@ -11,7 +11,7 @@ struct pg_pkt {
 	struct ipv6hdr *ip6;
 	__u32 l2_len;      /* Ethernet header plus tags: where IPv6 starts */
 	__u32 ip_len;      /* payload length + 40: the IPv6 packet as the sender sized it;
-			    * for a GSO skb, its largest segment (pg_size_gso_segments) */
+			    * for a GSO skb, its largest segment (pg_skb_wire_len) */
 	__u32 l4_off;      /* upper-layer header offset from the frame start, 0 if not reached */
 	__u16 vlan_id;     /* outer tag, 0 when untagged */
 	__u8 l4_proto;     /* next header after the extension headers; Fragment for a later fragment */

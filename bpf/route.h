@@ -278,24 +278,34 @@ static __always_inline __u32 pg_mtu_via(void *ctx, __u32 egress_ifindex, const s
 	return pg_mtu_floor(mtu);
 }
 
-/* The MTU toward dst by the kernel's route (asked about the largest packet
- * there is, bpf_fib_lookup reports the MTU it compared with), lowered by
- * the policy. 0 when there is no route to dst. */
-static __always_inline __u32 pg_mtu_toward(void *ctx, const struct in6_addr *src, const struct in6_addr *dst,
-					   __u32 ifindex)
+/* The MTU of the kernel's route toward dst (asked about the largest packet
+ * there is, bpf_fib_lookup reports the MTU it compared with). 0 when there
+ * is no route to dst. */
+static __always_inline __u32 pg_route_mtu(void *ctx, const struct in6_addr *src, const struct in6_addr *dst,
+					  __u32 ifindex)
 {
 	struct bpf_fib_lookup fib = {
 		.family = AF_INET6,
 		.tot_len = 0xffff,
 		.ifindex = ifindex,
 	};
-	__u32 mtu, policy;
 
 	__builtin_memcpy(fib.ipv6_src, src, 16);
 	__builtin_memcpy(fib.ipv6_dst, dst, 16);
 	if (bpf_fib_lookup(ctx, &fib, sizeof(fib), 0) != BPF_FIB_LKUP_RET_FRAG_NEEDED)
 		return 0;
-	mtu = fib.mtu_result;
+	return fib.mtu_result;
+}
+
+/* The route's MTU toward dst lowered by the policy. 0 when there is no
+ * route to dst. */
+static __always_inline __u32 pg_mtu_toward(void *ctx, const struct in6_addr *src, const struct in6_addr *dst,
+					   __u32 ifindex)
+{
+	__u32 mtu = pg_route_mtu(ctx, src, dst, ifindex), policy;
+
+	if (!mtu)
+		return 0;
 	policy = pg_policy_mtu(dst);
 	if (policy && policy < mtu)
 		mtu = policy;
