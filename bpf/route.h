@@ -188,6 +188,12 @@ static __always_inline int pg_is_local_destination(const struct in6_addr *dst)
 	return bpf_map_lookup_elem(&pg_local_addrs, dst) != 0;
 }
 
+/* Never below the IPv6 minimum; 0 stays 0 (unknown). */
+static __always_inline __u32 pg_mtu_floor(__u32 mtu)
+{
+	return mtu && mtu < PG_IPV6_MIN_MTU ? PG_IPV6_MIN_MTU : mtu;
+}
+
 /* r->mtu is the route's MTU when the packet exceeds it, else 0: lower it to
  * the operator's policy for the destination, never below the IPv6 minimum,
  * and leave 0 when the packet fits after all. */
@@ -201,8 +207,7 @@ static __always_inline void pg_apply_policy(const struct pg_pkt *pkt, struct pg_
 		if (policy && policy < pkt->ip_len && (r->mtu == 0 || policy < r->mtu))
 			r->mtu = policy;
 	}
-	if (r->mtu && r->mtu < PG_IPV6_MIN_MTU)
-		r->mtu = PG_IPV6_MIN_MTU;
+	r->mtu = pg_mtu_floor(r->mtu);
 	if (r->mtu >= pkt->ip_len)
 		r->mtu = 0;
 }
@@ -259,12 +264,6 @@ static __always_inline void pg_route_egress(void *ctx, struct pg_pkt *pkt, __u32
 	r->fib.ifindex = ifindex;
 	r->mtu = mtu && pkt->ip_len > mtu ? mtu : 0;
 	pg_apply_policy(pkt, r);
-}
-
-/* Never below the IPv6 minimum; 0 stays 0 (unknown). */
-static __always_inline __u32 pg_mtu_floor(__u32 mtu)
-{
-	return mtu && mtu < PG_IPV6_MIN_MTU ? PG_IPV6_MIN_MTU : mtu;
 }
 
 /* The MTU toward dst for a packet leaving by egress_ifindex: the device's,
