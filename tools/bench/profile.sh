@@ -13,6 +13,8 @@ set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: profile.sh \"PATH NAME\" [pg_bench_paths options]" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "profile.sh: must run as root" >&2; exit 1; }
+# Not in tools/setup.sh: only this optional profiler needs it.
+command -v perf >/dev/null || { echo "profile.sh: perf not found (apt-get install linux-perf)" >&2; exit 1; }
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${PMTUGUARD_BUILD_DIR:-$src/build}
 bench=$build/tools/bench/pg_bench_paths
